@@ -1,0 +1,115 @@
+//! The process environment, injected.
+//!
+//! Region detection (`MSAL_FORCE_REGION`, `REGION_NAME`) and managed-identity source detection
+//! read environment variables and a few well-known files. Reading them through [`Env`] lets tests
+//! describe a machine without touching the process-wide environment, which is shared by every
+//! test thread.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+/// Where environment variables and well-known files are read from.
+#[derive(Debug, Clone)]
+pub struct Env {
+    inner: Arc<EnvInner>,
+}
+
+#[derive(Debug)]
+enum EnvInner {
+    Process,
+    Fixed {
+        vars: BTreeMap<String, String>,
+        files: BTreeSet<PathBuf>,
+    },
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::process()
+    }
+}
+
+impl Env {
+    /// The real process environment and file system.
+    pub fn process() -> Self {
+        Self {
+            inner: Arc::new(EnvInner::Process),
+        }
+    }
+
+    /// A fixed set of variables and no files.
+    ///
+    /// ```
+    /// let env = msal_core::Env::from_vars([("REGION_NAME", "westus2")]);
+    /// assert_eq!(env.var("REGION_NAME").as_deref(), Some("westus2"));
+    /// assert_eq!(env.var("HOME"), None);
+    /// ```
+    pub fn from_vars<I, K, V>(vars: I) -> Env
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self {
+            inner: Arc::new(EnvInner::Fixed {
+                vars: vars
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+                files: BTreeSet::new(),
+            }),
+        }
+    }
+
+    /// Adds a file that [`file_exists`](Self::file_exists) reports as present (fixed environments
+    /// only; the process environment asks the file system).
+    pub fn with_file(self, path: impl Into<PathBuf>) -> Env {
+        match &*self.inner {
+            EnvInner::Process => self,
+            EnvInner::Fixed { vars, files } => {
+                let mut files = files.clone();
+                files.insert(path.into());
+                Self {
+                    inner: Arc::new(EnvInner::Fixed {
+                        vars: vars.clone(),
+                        files,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// A variable's value; empty values count as unset, as MSAL Python treats them.
+    pub fn var(&self, name: &str) -> Option<String> {
+        let v = match &*self.inner {
+            EnvInner::Process => std::env::var(name).ok(),
+            EnvInner::Fixed { vars, .. } => vars.get(name).cloned(),
+        };
+        v.filter(|v| !v.is_empty())
+    }
+
+    /// Whether a well-known file exists (no content is read).
+    pub fn file_exists(&self, path: &Path) -> bool {
+        match &*self.inner {
+            EnvInner::Process => path.exists(),
+            EnvInner::Fixed { files, .. } => files.contains(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_env_has_only_its_vars_and_files() {
+        let env = Env::from_vars([("A", "1"), ("EMPTY", "")]).with_file("/opt/x");
+        assert_eq!(env.var("A").as_deref(), Some("1"));
+        assert_eq!(env.var("EMPTY"), None);
+        assert!(env.file_exists(Path::new("/opt/x")));
+        assert!(!env.file_exists(Path::new("/etc/passwd")));
+    }
+}

@@ -1,0 +1,217 @@
+//! The transport seam: one async trait over `http` types.
+//!
+//! Protocol code builds an [`HttpRequest`] and gets an [`HttpResponse`] back; it never sees a
+//! socket, a TLS stack or an async runtime. Backends live in their own crates
+//! (`msal-http-reqwest`, `msal-http-hyper`) so a breaking release of reqwest or hyper never forces
+//! one on the protocol crates, the lesson oauth2-rs learnt the hard way.
+//!
+//! Per-request options travel as typed [request extensions](http::Request::extensions):
+//! [`RequestTimeout`], [`ResponseBodyLimit`] and [`PinnedServerCertificate`]. Every backend must
+//! honour them or fail with [`TransportErrorKind::Unsupported`]; silently ignoring a pin would
+//! turn a security control into decoration.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+/// A request as the protocol crates build it. Token bodies are small, so a `Vec<u8>` keeps `http`
+/// the only foreign type in the API.
+pub type HttpRequest = http::Request<Vec<u8>>;
+
+/// A response as backends return it: status, headers and the whole body (capped, see
+/// [`ResponseBodyLimit`]).
+pub type HttpResponse = http::Response<Vec<u8>>;
+
+/// A boxed error from a backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Sends HTTP requests for MSAL.
+///
+/// Implementations must not follow redirects (a redirect from a token endpoint is an attack or a
+/// misconfiguration, never something to follow with a secret in the body) and must honour the
+/// request extensions of this module.
+///
+/// ```
+/// use msal_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+///
+/// /// A client that answers every request with 503: handy in tests.
+/// #[derive(Debug)]
+/// struct AlwaysUnavailable;
+///
+/// #[async_trait::async_trait]
+/// impl HttpClient for AlwaysUnavailable {
+///     async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+///         Ok(http::Response::builder().status(503).body(Vec::new()).unwrap())
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
+pub trait HttpClient: Send + Sync + fmt::Debug {
+    /// Sends one request. Never follows redirects. Honours [`RequestTimeout`],
+    /// [`ResponseBodyLimit`] and [`PinnedServerCertificate`].
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+#[async_trait::async_trait]
+impl<T: HttpClient + ?Sized> HttpClient for Arc<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: HttpClient + ?Sized> HttpClient for Box<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+/// Request extension: the deadline for the whole request, connect to last body byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTimeout(pub Duration);
+
+/// Request extension: the most body bytes the backend may read. A longer body is
+/// [`TransportErrorKind::BodyTooLarge`], and the backend stops reading at the limit instead of
+/// allocating whatever a hostile server sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseBodyLimit(pub usize);
+
+impl ResponseBodyLimit {
+    /// The limit MSAL puts on identity-provider responses: 1 MiB, far above any real token
+    /// response (a few KiB) and far below anything that would hurt.
+    pub const DEFAULT: ResponseBodyLimit = ResponseBodyLimit(1024 * 1024);
+}
+
+/// Request extension: trust exactly one server certificate, identified by the SHA-1 of its DER,
+/// instead of the usual roots, and bypass any proxy.
+///
+/// This is how Service Fabric's managed-identity endpoint is authenticated: it presents a
+/// self-signed certificate whose thumbprint the runtime puts in `IDENTITY_SERVER_THUMBPRINT`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PinnedServerCertificate {
+    /// SHA-1 of the leaf certificate's DER encoding.
+    pub sha1: [u8; 20],
+}
+
+impl PinnedServerCertificate {
+    /// Parses a hex thumbprint (40 hex digits, case-insensitive, `:` separators allowed).
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let digits: Vec<u8> = hex.bytes().filter(|b| *b != b':').collect();
+        if digits.len() != 40 {
+            return None;
+        }
+        let mut sha1 = [0u8; 20];
+        for (i, pair) in digits.chunks(2).enumerate() {
+            let s = std::str::from_utf8(pair).ok()?;
+            sha1[i] = u8::from_str_radix(s, 16).ok()?;
+        }
+        Some(Self { sha1 })
+    }
+}
+
+impl fmt::Debug for PinnedServerCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex: String = self.sha1.iter().map(|b| format!("{b:02X}")).collect();
+        f.debug_struct("PinnedServerCertificate")
+            .field("sha1", &hex)
+            .finish()
+    }
+}
+
+/// What went wrong below HTTP.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportErrorKind {
+    /// The connection could not be established (refused, DNS, unreachable, reset before a response).
+    Connect,
+    /// The [`RequestTimeout`] (or the backend's own timeout) elapsed.
+    Timeout,
+    /// The TLS handshake failed: untrusted certificate, pin mismatch, protocol error.
+    Tls,
+    /// The body was longer than the [`ResponseBodyLimit`].
+    BodyTooLarge,
+    /// An I/O error during the exchange.
+    Io,
+    /// The backend cannot honour something the request asked for.
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connection failed",
+            Self::Timeout => "request timed out",
+            Self::Tls => "TLS failure",
+            Self::BodyTooLarge => "response body too large",
+            Self::Io => "I/O error",
+            Self::Unsupported => "unsupported by the HTTP backend",
+            Self::Other => "transport error",
+        })
+    }
+}
+
+/// An error below HTTP: the request may or may not have reached the server.
+///
+/// The message never contains the request body, so no secret leaks through it.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}: {source}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    #[source]
+    source: BoxError,
+}
+
+impl TransportError {
+    /// A new error of `kind` caused by `source`.
+    pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
+        Self {
+            kind,
+            source: source.into(),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the request is worth one more try: connection failures and timeouts are.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinned_certificate_parses_hex_thumbprints() {
+        let pin =
+            PinnedServerCertificate::from_hex("00112233445566778899AABBCCDDEEFF00112233").unwrap();
+        assert_eq!(pin.sha1[0], 0x00);
+        assert_eq!(pin.sha1[19], 0x33);
+        assert_eq!(
+            PinnedServerCertificate::from_hex(
+                "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33"
+            ),
+            Some(pin)
+        );
+        assert!(PinnedServerCertificate::from_hex("0011").is_none());
+        assert!(
+            PinnedServerCertificate::from_hex("zz112233445566778899AABBCCDDEEFF00112233").is_none()
+        );
+        assert!(PinnedServerCertificate::from_hex("ééé").is_none());
+    }
+
+    #[test]
+    fn transport_error_shows_kind_and_source() {
+        let e = TransportError::new(TransportErrorKind::Timeout, "after 30s");
+        assert_eq!(e.to_string(), "request timed out: after 30s");
+        assert!(e.is_retryable());
+        assert!(!TransportError::new(TransportErrorKind::Tls, "bad cert").is_retryable());
+    }
+}

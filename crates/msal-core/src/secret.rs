@@ -1,0 +1,184 @@
+//! Secret newtypes: client secrets, tokens, codes, passwords, private keys.
+//!
+//! Every value that would let someone act as the user or the app is wrapped in one of these types.
+//! Their `Debug` prints only the type name (`AccessToken([redacted])`) and `Display` prints
+//! `[redacted]`, so a secret can be logged by accident only by calling [`secret`](AccessToken::secret)
+//! explicitly. The memory is zeroized on drop and equality runs in constant time, so comparing
+//! a presented value with a stored one does not leak how many leading bytes matched.
+
+use std::fmt;
+
+use zeroize::Zeroize;
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    // `black_box` keeps the optimiser from turning the fold into an early exit.
+    std::hint::black_box(diff) == 0
+}
+
+macro_rules! secret_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        ///
+        /// `Debug` and `Display` never show the value; it is zeroized on drop and compared in
+        /// constant time.
+        #[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret itself.
+            ///
+            /// **Security hazard**: whatever you do with the returned string (log it, put it in an
+            /// error, send it to the wrong host) is no longer protected by this type.
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+
+            /// Unwraps the secret, giving up its protection (see [`secret`](Self::secret)).
+            pub fn into_secret(mut self) -> String {
+                std::mem::take(&mut self.0)
+            }
+
+            /// Whether the value is the empty string.
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[redacted]")
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(value: &String) -> Self {
+                Self(value.clone())
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                self.0.zeroize();
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// A client secret (application password) of a confidential client.
+    ClientSecret
+);
+secret_type!(
+    /// An access token, or a Signed HTTP Request when the token is a PoP token.
+    AccessToken
+);
+secret_type!(
+    /// A refresh token. The library keeps these in the cache and does not hand them out.
+    RefreshToken
+);
+secret_type!(
+    /// An OpenID Connect ID token (a JWT about the signed-in user).
+    IdToken
+);
+secret_type!(
+    /// An OAuth 2.0 authorization code from the authorize endpoint.
+    AuthorizationCode
+);
+secret_type!(
+    /// A user's password (resource-owner password credentials).
+    Password
+);
+secret_type!(
+    /// A PEM-encoded private key.
+    PrivateKeyPem
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALUE: &str = "s3cr3t-value-that-must-not-leak";
+
+    macro_rules! check_redaction {
+        ($($ty:ident),*) => {$(
+            let s = $ty::new(VALUE);
+            let debug = format!("{s:?}");
+            let display = format!("{s}");
+            assert_eq!(debug, concat!(stringify!($ty), "([redacted])"));
+            assert_eq!(display, "[redacted]");
+            assert!(!debug.contains(VALUE) && !display.contains(VALUE));
+            assert!(!format!("{:#?}", Some(&s)).contains(VALUE));
+            assert_eq!(s.secret(), VALUE);
+            assert_eq!(s, $ty::from(VALUE));
+            assert_ne!(s, $ty::from("other"));
+            assert_eq!(s.clone().into_secret(), VALUE);
+        )*};
+    }
+
+    #[test]
+    fn every_secret_type_redacts_debug_and_display() {
+        check_redaction!(
+            ClientSecret,
+            AccessToken,
+            RefreshToken,
+            IdToken,
+            AuthorizationCode,
+            Password,
+            PrivateKeyPem
+        );
+    }
+
+    #[test]
+    fn constant_time_eq_compares_content_and_length() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn serde_is_transparent() {
+        let t = AccessToken::new("x");
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"x\"");
+    }
+}

@@ -1,0 +1,4 @@
+//! # msal-http-reqwest
+//!
+//! reqwest transport for msal-rs.
+#![forbid(unsafe_code)]
