@@ -20,6 +20,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod credential;
 pub mod env;
 pub mod error;
 pub mod http;
@@ -28,10 +29,14 @@ pub mod prompt;
 pub mod result;
 pub mod secret;
 pub mod sleep;
+pub mod token_endpoint;
 pub mod token_response;
 
 pub use account::{Account, AuthorityType};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use credential::{
+    AssertionContext, AssertionProvider, AutoRefresher, Certificate, ClientCredential,
+};
 pub use env::Env;
 pub use error::{
     CacheError, Error, IdTokenError, InteractionReason, ManagedIdentityError, Result, ServiceError,

@@ -1,0 +1,267 @@
+//! Client certificates and the JWT assertions they sign (RFC 7523 client authentication).
+
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+use base64::Engine as _;
+use rsa::{
+    PrivateKey,
+    pkcs1::DecodeRsaPrivateKey as _,
+    pkcs8::DecodePrivateKey as _,
+    signature::{SignatureEncoding as _, Signer as _},
+};
+use serde_json::{Map, Value, json};
+use sha1::Sha1;
+use sha2::{Digest as _, Sha256};
+
+use crate::{Clock, Error, clock::unix_secs};
+
+/// Lifetime of an assertion MSAL signs (MSAL Python: 10 minutes).
+const ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
+/// An assertion is re-signed when less than this is left, so it never expires in flight.
+const ASSERTION_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// An RSA private key with the certificate information Entra uses to find its public half.
+///
+/// - [`with_public_certificate_pem`](Self::with_public_certificate_pem): the certificate's
+///   SHA-256 thumbprint is sent as `x5t#S256` and the assertion is signed PS256 (what Entra
+///   recommends, and what MSAL Python does when given a public certificate);
+/// - [`with_thumbprint_sha1`](Self::with_thumbprint_sha1): `x5t` (SHA-1) and RS256, the legacy
+///   form AD FS requires;
+/// - [`send_x5c`](Self::send_x5c): also send the chain, for subject-name/issuer authentication;
+/// - [`with_key_id`](Self::with_key_id): a `kid` header, for providers that select keys by id.
+///
+/// `Debug` shows the thumbprints, never the key.
+#[derive(Clone)]
+pub struct Certificate {
+    key: Arc<PrivateKey>,
+    sha1: Option<[u8; 20]>,
+    sha256: Option<[u8; 32]>,
+    chain_der: Vec<Vec<u8>>,
+    send_x5c: bool,
+    key_id: Option<String>,
+    // Signed assertions by audience, reused until shortly before they expire.
+    assertions: Arc<Mutex<HashMap<String, (SystemTime, String)>>>,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("x5t", &self.sha1.map(|t| b64url(&t)))
+            .field("x5t#S256", &self.sha256.map(|t| b64url(&t)))
+            .field("send_x5c", &self.send_x5c)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes every `-----BEGIN {label}-----` block of a PEM text.
+pub(crate) fn pem_blocks(pem: &str, label: &str) -> Result<Vec<Vec<u8>>, Error> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find(&begin) {
+        let after = &rest[start + begin.len()..];
+        let stop = after
+            .find(&end)
+            .ok_or_else(|| Error::Crypto(format!("unterminated PEM block {label}")))?;
+        let b64: String = after[..stop]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| Error::Crypto(format!("invalid base64 in a PEM {label} block")))?;
+        out.push(der);
+        rest = &after[stop + end.len()..];
+    }
+    Ok(out)
+}
+
+impl Certificate {
+    /// Reads an RSA private key: PKCS#1 (`RSA PRIVATE KEY`), PKCS#8 (`PRIVATE KEY`) or encrypted
+    /// PKCS#8 (`ENCRYPTED PRIVATE KEY`, with `passphrase`).
+    pub fn from_pem(private_key_pem: &str, passphrase: Option<&str>) -> Result<Self, Error> {
+        let key = if private_key_pem.contains("BEGIN ENCRYPTED PRIVATE KEY") {
+            let pass = passphrase.ok_or_else(|| {
+                Error::Crypto("the private key is encrypted and no passphrase was given".into())
+            })?;
+            PrivateKey::from_pkcs8_encrypted_pem(private_key_pem, pass.as_bytes()).map_err(
+                |_| {
+                    Error::Crypto(
+                        "cannot decrypt the private key (wrong passphrase or unsupported cipher)"
+                            .into(),
+                    )
+                },
+            )?
+        } else if private_key_pem.contains("BEGIN RSA PRIVATE KEY") {
+            PrivateKey::from_pkcs1_pem(private_key_pem)
+                .map_err(|_| Error::Crypto("invalid PKCS#1 RSA private key".into()))?
+        } else if private_key_pem.contains("BEGIN PRIVATE KEY") {
+            PrivateKey::from_pkcs8_pem(private_key_pem).map_err(|_| {
+                Error::Crypto("invalid PKCS#8 private key (only RSA keys are supported)".into())
+            })?
+        } else {
+            return Err(Error::Crypto("no PEM private key found".into()));
+        };
+        Ok(Self {
+            key: Arc::new(key),
+            sha1: None,
+            sha256: None,
+            chain_der: Vec::new(),
+            send_x5c: false,
+            key_id: None,
+            assertions: Arc::default(),
+        })
+    }
+
+    /// Adds the public certificate (and chain, leaf first): its SHA-256 thumbprint is sent as
+    /// `x5t#S256` and assertions are signed PS256.
+    pub fn with_public_certificate_pem(mut self, chain_pem: &str) -> Result<Self, Error> {
+        let chain = pem_blocks(chain_pem, "CERTIFICATE")?;
+        let leaf = chain
+            .first()
+            .ok_or_else(|| Error::Crypto("no PEM CERTIFICATE block found".into()))?;
+        self.sha256 = Some(Sha256::digest(leaf).into());
+        if self.sha1.is_none() {
+            self.sha1 = Some(Sha1::digest(leaf).into());
+        }
+        self.chain_der = chain;
+        self.assertions = Arc::default();
+        Ok(self)
+    }
+
+    /// Uses a SHA-1 thumbprint (40 hex digits): `x5t` and RS256, the legacy form.
+    pub fn with_thumbprint_sha1(mut self, hex: &str) -> Result<Self, Error> {
+        let pin = crate::http::PinnedServerCertificate::from_hex(hex)
+            .ok_or_else(|| Error::Crypto("a SHA-1 thumbprint is 40 hexadecimal digits".into()))?;
+        self.sha1 = Some(pin.sha1);
+        self.sha256 = None;
+        self.assertions = Arc::default();
+        Ok(self)
+    }
+
+    /// Also sends the certificate chain (`x5c`), for subject-name/issuer authentication.
+    /// Needs [`with_public_certificate_pem`](Self::with_public_certificate_pem).
+    pub fn send_x5c(mut self, yes: bool) -> Self {
+        self.send_x5c = yes;
+        self.assertions = Arc::default(); // cached assertions were signed with the old header
+        self
+    }
+
+    /// Sets the assertion's `kid` header.
+    pub fn with_key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = Some(kid.into());
+        self.assertions = Arc::default();
+        self
+    }
+
+    /// The JOSE header for this certificate (`force_sha1` for AD FS, which only knows `x5t`).
+    fn header(&self, force_sha1: bool) -> Result<Map<String, Value>, Error> {
+        let mut h = Map::new();
+        let use_pss = self.sha256.is_some() && !force_sha1;
+        h.insert("alg".into(), json!(if use_pss { "PS256" } else { "RS256" }));
+        h.insert("typ".into(), json!("JWT"));
+        match (use_pss, self.sha256, self.sha1) {
+            (true, Some(t), _) => {
+                h.insert("x5t#S256".into(), json!(b64url(&t)));
+            }
+            (_, _, Some(t)) => {
+                h.insert("x5t".into(), json!(b64url(&t)));
+            }
+            _ if self.key_id.is_some() => {}
+            _ => {
+                return Err(Error::Configuration(
+                    "a certificate credential needs a public certificate, a SHA-1 thumbprint or a key id".into(),
+                ));
+            }
+        }
+        if let Some(kid) = &self.key_id {
+            h.insert("kid".into(), json!(kid));
+        }
+        if self.send_x5c && !self.chain_der.is_empty() {
+            let chain: Vec<String> = self
+                .chain_der
+                .iter()
+                .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+                .collect();
+            h.insert("x5c".into(), json!(chain));
+        }
+        Ok(h)
+    }
+
+    /// A client assertion for `audience` (the token endpoint), reused while it has more than a
+    /// minute left.
+    pub fn assertion(
+        &self,
+        client_id: &str,
+        audience: &str,
+        extra_claims: Option<&Map<String, Value>>,
+        clock: &dyn Clock,
+        force_sha1: bool,
+    ) -> Result<String, Error> {
+        let now = clock.now();
+        let cache_key = format!("{audience}|{force_sha1}");
+        let mut cache = self.assertions.lock().unwrap_or_else(|p| p.into_inner());
+        if extra_claims.is_none()
+            && let Some((expires, jwt)) = cache.get(&cache_key)
+            && *expires > now + ASSERTION_REFRESH_MARGIN
+        {
+            return Ok(jwt.clone());
+        }
+        let iat = unix_secs(now);
+        let exp = iat + ASSERTION_LIFETIME.as_secs();
+        let mut claims = Map::new();
+        claims.insert("aud".into(), json!(audience));
+        claims.insert("exp".into(), json!(exp));
+        claims.insert("iat".into(), json!(iat));
+        claims.insert("iss".into(), json!(client_id));
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        claims.insert("sub".into(), json!(client_id));
+        if let Some(extra) = extra_claims {
+            for (k, v) in extra {
+                claims.insert(k.clone(), v.clone());
+            }
+        }
+        let header = self.header(force_sha1)?;
+        let jwt = self.sign_jwt(&header, &claims)?;
+        if extra_claims.is_none() {
+            cache.insert(cache_key, (now + ASSERTION_LIFETIME, jwt.clone()));
+        }
+        Ok(jwt)
+    }
+
+    fn sign_jwt(
+        &self,
+        header: &Map<String, Value>,
+        claims: &Map<String, Value>,
+    ) -> Result<String, Error> {
+        let signing_input = format!(
+            "{}.{}",
+            b64url(Value::Object(header.clone()).to_string().as_bytes()),
+            b64url(Value::Object(claims.clone()).to_string().as_bytes())
+        );
+        let key = (*self.key).clone();
+        let sig = if header.get("alg") == Some(&json!("PS256")) {
+            rsa::pss::SigningKey::<Sha256>::new(key)
+                .try_sign(signing_input.as_bytes())
+                .map_err(|_| Error::Crypto("PS256 signing failed".into()))?
+                .to_vec()
+        } else {
+            rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
+                .try_sign(signing_input.as_bytes())
+                .map_err(|_| Error::Crypto("RS256 signing failed".into()))?
+                .to_vec()
+        };
+        Ok(format!("{signing_input}.{}", b64url(&sig)))
+    }
+}

@@ -1,0 +1,193 @@
+use super::*;
+use crate::{ManualClock, id_token::decode_jwt_payload};
+use base64::Engine as _;
+use rsa::{PublicKey, pkcs8::DecodePrivateKey as _, signature::Verifier as _};
+use sha2::Sha256;
+
+const KEY_PKCS8: &str = include_str!("../../tests/data/test_key_pkcs8.pem");
+const KEY_PKCS1: &str = include_str!("../../tests/data/test_key_pkcs1.pem");
+const KEY_ENCRYPTED: &str = include_str!("../../tests/data/test_key_encrypted.pem");
+const CERT: &str = include_str!("../../tests/data/test_cert.pem");
+const ENDPOINT: &str = "https://login.example/tenant/oauth2/v2.0/token";
+
+fn header_of(jwt: &str) -> serde_json::Map<String, Value> {
+    let h = jwt.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(h)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn verify(jwt: &str, pss: bool) {
+    let public = PublicKey::from(&rsa::PrivateKey::from_pkcs8_pem(KEY_PKCS8).unwrap());
+    let (input, sig) = jwt.rsplit_once('.').unwrap();
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sig)
+        .unwrap();
+    if pss {
+        let s = rsa::pss::Signature::try_from(sig.as_slice()).unwrap();
+        rsa::pss::VerifyingKey::<Sha256>::new(public)
+            .verify(input.as_bytes(), &s)
+            .unwrap();
+    } else {
+        let s = rsa::pkcs1v15::Signature::try_from(sig.as_slice()).unwrap();
+        rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public)
+            .verify(input.as_bytes(), &s)
+            .unwrap();
+    }
+}
+
+#[test]
+fn every_key_format_loads() {
+    assert!(Certificate::from_pem(KEY_PKCS8, None).is_ok());
+    assert!(Certificate::from_pem(KEY_PKCS1, None).is_ok());
+    assert!(Certificate::from_pem(KEY_ENCRYPTED, Some("hunter2")).is_ok());
+    let wrong = Certificate::from_pem(KEY_ENCRYPTED, Some("wrong"))
+        .unwrap_err()
+        .to_string();
+    assert!(!wrong.contains("hunter2") && !wrong.contains("wrong\""));
+    assert!(Certificate::from_pem(KEY_ENCRYPTED, None).is_err());
+    assert!(Certificate::from_pem("garbage", None).is_err());
+    assert!(
+        Certificate::from_pem(
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            None
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
+    let clock = ManualClock::from_unix_secs(1_795_670_000);
+    let cert = Certificate::from_pem(KEY_PKCS8, None)
+        .unwrap()
+        .with_public_certificate_pem(CERT)
+        .unwrap();
+    let jwt = cert
+        .assertion("client", ENDPOINT, None, &clock, false)
+        .unwrap();
+    let h = header_of(&jwt);
+    assert_eq!(h["alg"], "PS256");
+    assert!(h.contains_key("x5t#S256") && !h.contains_key("x5c"));
+    verify(&jwt, true);
+    let claims = decode_jwt_payload(&jwt).unwrap();
+    assert_eq!(claims["aud"], ENDPOINT);
+    assert_eq!(claims["iss"], "client");
+    assert_eq!(claims["sub"], "client");
+    assert_eq!(claims["exp"], 1_795_670_600u64);
+    assert!(claims.contains_key("jti") && !claims.contains_key("nbf"));
+
+    let sni = cert
+        .clone()
+        .send_x5c(true)
+        .assertion("client", ENDPOINT, None, &clock, false)
+        .unwrap();
+    assert_eq!(header_of(&sni)["x5c"].as_array().unwrap().len(), 1);
+    // AD FS: SHA-1 and RS256 even with a public certificate.
+    let adfs = cert
+        .assertion("client", ENDPOINT, None, &clock, true)
+        .unwrap();
+    assert_eq!(header_of(&adfs)["alg"], "RS256");
+    verify(&adfs, false);
+}
+
+#[test]
+fn sha1_thumbprint_gives_rs256_x5t_and_assertions_are_reused_until_near_expiry() {
+    let clock = ManualClock::from_unix_secs(1_795_670_000);
+    let cert = Certificate::from_pem(KEY_PKCS1, None)
+        .unwrap()
+        .with_thumbprint_sha1("DA:52:A8:BA:BD:26:AC:74:90:95:B4:9F:22:A9:A2:DA:ED:25:36:8C")
+        .unwrap();
+    let a = cert.assertion("c", ENDPOINT, None, &clock, false).unwrap();
+    let h = header_of(&a);
+    assert_eq!(h["alg"], "RS256");
+    assert_eq!(h["x5t"], "2lKour0mrHSQlbSfIqmi2u0lNow");
+    verify(&a, false);
+    clock.advance(Duration::from_secs(500));
+    assert_eq!(
+        cert.assertion("c", ENDPOINT, None, &clock, false).unwrap(),
+        a
+    );
+    clock.advance(Duration::from_secs(50));
+    assert_ne!(
+        cert.assertion("c", ENDPOINT, None, &clock, false).unwrap(),
+        a
+    );
+    assert!(
+        Certificate::from_pem(KEY_PKCS1, None)
+            .unwrap()
+            .with_thumbprint_sha1("abc")
+            .is_err()
+    );
+    assert!(
+        Certificate::from_pem(KEY_PKCS1, None)
+            .unwrap()
+            .assertion("c", ENDPOINT, None, &clock, false)
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn apply_sets_the_right_fields_and_debug_redacts() {
+    let clock = ManualClock::from_unix_secs(1_795_670_000);
+    let ctx = AssertionContext::new("c", ENDPOINT);
+    let mut form = Form::new();
+    let secret = ClientCredential::secret("very-secret");
+    secret
+        .apply(&mut form, ctx.clone(), None, &clock, false)
+        .await
+        .unwrap();
+    assert_eq!(form.get("client_secret"), Some("very-secret"));
+    assert!(!format!("{secret:?}").contains("very-secret"));
+
+    let mut form = Form::new();
+    let cb = ClientCredential::assertion_callback(|ctx: AssertionContext| async move {
+        Ok::<_, BoxError>(format!("jwt:{}", ctx.token_endpoint))
+    });
+    cb.apply(&mut form, ctx.clone(), None, &clock, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        form.get("client_assertion"),
+        Some(format!("jwt:{ENDPOINT}").as_str())
+    );
+    assert_eq!(
+        form.get("client_assertion_type"),
+        Some(JWT_BEARER_ASSERTION_TYPE)
+    );
+
+    let failing = ClientCredential::assertion_callback(|_ctx: AssertionContext| async move {
+        Err::<String, BoxError>("provider down".into())
+    });
+    assert!(matches!(
+        failing
+            .apply(&mut Form::new(), ctx.clone(), None, &clock, false)
+            .await,
+        Err(Error::Configuration(_))
+    ));
+    let fixed = ClientCredential::assertion("static.jwt.value");
+    assert!(!format!("{fixed:?}").contains("static"));
+}
+
+#[tokio::test]
+async fn auto_refresher_memoises() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let clock = ManualClock::from_unix_secs(0);
+    let r = AutoRefresher::new(
+        move |_ctx: AssertionContext| {
+            let c = c.clone();
+            async move { Ok::<_, BoxError>(format!("a{}", c.fetch_add(1, Ordering::SeqCst))) }
+        },
+        Duration::from_secs(540),
+    )
+    .with_clock(clock.clone());
+    let ctx = AssertionContext::new("c", ENDPOINT);
+    assert_eq!(r.assertion(ctx.clone()).await.unwrap(), "a0");
+    clock.advance(Duration::from_secs(539));
+    assert_eq!(r.assertion(ctx.clone()).await.unwrap(), "a0");
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(r.assertion(ctx).await.unwrap(), "a1");
+}
