@@ -1,1 +1,156 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `test`: everything CI checks (format, lints, feature matrix, dependency rules, tests, docs).
+//! - `demo`: starts the embedded emulator and runs every scenario against it.
+//! - `bench`: runs the criterion benchmarks and summarises them in `BENCHMARKS.md`.
+//! - `interop`: has MSAL Python 1.39.0 read a cache msal-rs wrote (needs python3 and PyPI).
+
+mod deps;
+mod interop;
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+    time::Instant,
+};
+
+/// The facade's features; each must build alone.
+const FACADE_FEATURES: &[&str] = &[
+    "reqwest",
+    "rustls",
+    "native-tls",
+    "hyper",
+    "interactive",
+    "pop",
+    "managed-identity",
+    "persistence",
+    "pkcs12",
+    "blocking",
+    "full",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        Some("demo") => demo(),
+        Some("bench") => bench(),
+        Some("interop") => interop::run(&root()),
+        Some("deps") => deps::check(&root()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <test [--quick] | demo | bench | interop | deps>\n\n\
+                 test     everything CI checks (--quick: skip the feature matrix and docs)\n\
+                 demo     run every scenario against the embedded emulator\n\
+                 bench    run the criterion benchmarks, summarise them in BENCHMARKS.md\n\
+                 interop  MSAL Python 1.39.0 reads a cache written by msal-rs\n\
+                 deps     check that protocol crates never depend on a transport or TLS stack"
+            );
+            Err("no command given".into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs a step, timing it; fails with the step's name.
+fn step(name: &str, mut cmd: Command) -> Result<(), String> {
+    eprintln!("==> {name}");
+    let start = Instant::now();
+    let status = cmd.status().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    eprintln!("    {name}: {:.1}s", start.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn has_nextest() -> bool {
+    cargo()
+        .args(["nextest", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let started = Instant::now();
+
+    let mut c = cargo();
+    c.args(["fmt", "--all", "--", "--check"]);
+    step("cargo fmt --check", c)?;
+
+    step("dependency rules (cargo metadata)", {
+        let mut c = cargo();
+        c.args(["xtask", "deps"]);
+        c
+    })?;
+
+    let mut c = cargo();
+    c.args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
+    step("cargo clippy -D warnings", c)?;
+
+    if has_nextest() {
+        let mut c = cargo();
+        c.args(["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"]);
+        step("cargo nextest run", c)?;
+        let mut c = cargo();
+        c.args(["test", "--workspace", "--all-features", "--doc"]);
+        step("cargo test --doc", c)?;
+    } else {
+        let mut c = cargo();
+        c.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
+        step("cargo test", c)?;
+    }
+
+    if !quick {
+        let mut c = cargo();
+        c.args(["check", "-p", "msal", "--no-default-features"]);
+        step("msal with no default features", c)?;
+        for feature in FACADE_FEATURES {
+            let mut c = cargo();
+            c.args(["check", "-p", "msal", "--no-default-features", "--features", feature]);
+            step(&format!("msal with only `{feature}`"), c)?;
+        }
+        let mut c = cargo();
+        c.args(["doc", "--workspace", "--no-deps", "--all-features"]);
+        c.env("RUSTDOCFLAGS", "-D warnings");
+        step("cargo doc -D warnings", c)?;
+    }
+    eprintln!("xtask test: all checks passed in {:.0}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn demo() -> Result<(), String> {
+    let mut c = cargo();
+    c.args(["run", "--quiet", "-p", "msal", "--example", "demo", "--features", "full"]);
+    step("demo", c)
+}
+
+fn bench() -> Result<(), String> {
+    let mut c = cargo();
+    c.args(["bench", "--workspace", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
+    step("cargo bench", c)?;
+    eprintln!("criterion reports are under target/criterion; BENCHMARKS.md records the numbers and the machine");
+    Ok(())
+}
