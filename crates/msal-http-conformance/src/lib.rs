@@ -1,0 +1,82 @@
+//! # msal-http-conformance
+//!
+//! The conformance suite every msal-rs HTTP backend runs, written once so the backends cannot
+//! drift apart (rustls does the same for its crypto providers).
+//!
+//! It has three parts:
+//! - [`server`]: a hand-written HTTP/1.1 server on `127.0.0.1:0`, plain or TLS, answering with
+//!   scripted bytes (including what a good server would never send: endless bodies, silence);
+//! - [`pki`]: certificates generated per check with rcgen (a CA and its leaf, a self-signed leaf);
+//! - [`checks`]: one `pub async fn` per rule of [`HttpClient`](msal_core::http::HttpClient),
+//!   each taking a factory that builds the backend from [`ClientOptions`].
+//!
+//! A backend runs the whole suite with [`conformance_tests!`]:
+//!
+//! ```ignore
+//! msal_http_conformance::conformance_tests!(|options: msal_http_conformance::ClientOptions| {
+//!     let mut builder = my_backend::Client::builder();
+//!     // ... apply the options ...
+//!     builder.build()
+//! });
+//! ```
+//!
+//! Not published: panicking on failure is how a test suite reports.
+#![forbid(unsafe_code)]
+// A test harness reports failures by panicking, and its inputs are all generated here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod checks;
+pub mod pki;
+pub mod server;
+
+use std::{net::SocketAddr, time::Duration};
+
+/// What a check asks of the client under test; the factory maps each field to the backend's
+/// builder method of the same name.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// `add_root_certificate_pem`: a CA to trust on top of the built-in roots.
+    pub extra_root_pem: Option<Vec<u8>>,
+    /// `timeout`: the default whole-request timeout.
+    pub timeout: Option<Duration>,
+    /// `max_response_bytes`: the default body limit.
+    pub max_response_bytes: Option<usize>,
+    /// `resolve`: send this host name to this address.
+    pub resolve: Option<(String, SocketAddr)>,
+}
+
+/// Expands to one `#[tokio::test]` per check, each calling the check with `$factory`, a closure
+/// `Fn(ClientOptions) -> Result<impl HttpClient, msal_core::Error>`.
+///
+/// The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr) => {
+        $crate::conformance_tests!(@each $factory;
+            post_form_round_trips,
+            error_status_is_a_response,
+            redirect_is_returned_not_followed,
+            oversize_body_with_content_length_is_body_too_large,
+            endless_chunked_body_is_body_too_large,
+            body_at_the_limit_is_returned,
+            builder_body_limit_applies,
+            connection_refused_is_connect,
+            request_timeout_is_honoured,
+            builder_timeout_applies,
+            unknown_ca_is_tls,
+            pinned_certificate_is_accepted,
+            wrong_pin_is_tls,
+            plain_http_to_loopback_works,
+            resolve_overrides_dns,
+            errors_do_not_leak_query_or_body,
+        );
+    };
+    (@each $factory:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                $crate::checks::$check($factory).await;
+            }
+        )*
+    };
+}
