@@ -52,26 +52,13 @@ fn classify(error: &reqwest::Error) -> TransportErrorKind {
     }
 }
 
-/// Whether a rustls error is anywhere below `error`. reqwest reports a failed handshake as a
-/// connect error, and the rustls error sits inside nested `io::Error`s, whose `source()` skips
-/// the wrapped error itself, so each `io::Error` is opened with `get_ref`.
-fn contains_tls_failure(error: &(dyn StdError + 'static)) -> bool {
-    std::iter::successors(Some(error), |&cause| cause.source()).any(|cause| {
-        is_rustls_error(cause)
-            || cause
-                .downcast_ref::<io::Error>()
-                .and_then(io::Error::get_ref)
-                .is_some_and(|inner| contains_tls_failure(inner))
-    })
-}
-
 #[cfg(feature = "rustls")]
-fn is_rustls_error(error: &(dyn StdError + 'static)) -> bool {
-    error.is::<rustls::Error>()
+fn contains_tls_failure(error: &reqwest::Error) -> bool {
+    msal_http_rustls::is_tls_failure(error)
 }
 
 #[cfg(not(feature = "rustls"))]
-fn is_rustls_error(_error: &(dyn StdError + 'static)) -> bool {
+fn contains_tls_failure(_error: &reqwest::Error) -> bool {
     // native-tls errors are opaque here; they are reported as connection failures.
     false
 }

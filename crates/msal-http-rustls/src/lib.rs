@@ -27,6 +27,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod failure;
 mod options;
 mod pem;
 mod roots;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 use msal_core::http::PinnedServerCertificate;
 use rustls::{ClientConfig, crypto::CryptoProvider};
 
+pub use failure::is_tls_failure;
 pub use options::TlsOptions;
 pub use pem::parse_pem_certificates;
 pub use verifiers::{AcceptAnyServerCertificate, PinnedLeafVerifier, sha1_thumbprint};
