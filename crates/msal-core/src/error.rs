@@ -13,8 +13,12 @@ use crate::http::TransportError;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in msal-rs.
+///
+/// `Clone` so that one failed request can be reported to every caller that waited on it
+/// (single-flight); cloning keeps the message of an underlying I/O or transport error but not
+/// its concrete type.
 #[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The identity provider (or managed-identity endpoint) answered with an OAuth error body,
     /// or with a bodyless HTTP status of 400 or more.
@@ -323,6 +327,24 @@ pub enum CacheError {
     /// A custom store failed.
     #[error("cache store: {0}")]
     Store(#[source] crate::http::BoxError),
+}
+
+impl Clone for CacheError {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Deserialize(s) => Self::Deserialize(s.clone()),
+            Self::Serialize(s) => Self::Serialize(s.clone()),
+            Self::Io { path, source } => Self::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Self::LockTimeout { path, waited } => Self::LockTimeout {
+                path: path.clone(),
+                waited: *waited,
+            },
+            Self::Store(e) => Self::Store(crate::http::ClonedError::boxed(e.as_ref())),
+        }
+    }
 }
 
 /// A managed-identity specific failure.

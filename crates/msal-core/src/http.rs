@@ -161,6 +161,40 @@ pub struct TransportError {
     source: BoxError,
 }
 
+impl Clone for TransportError {
+    fn clone(&self) -> Self {
+        Self {
+            kind: self.kind,
+            source: ClonedError::boxed(self.source.as_ref()),
+        }
+    }
+}
+
+/// The message of an error whose concrete type could not be cloned.
+#[derive(Debug)]
+pub(crate) struct ClonedError(String);
+
+impl ClonedError {
+    pub(crate) fn boxed(e: &(dyn std::error::Error + Send + Sync + 'static)) -> BoxError {
+        let mut msg = e.to_string();
+        let mut src = e.source();
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        Box::new(ClonedError(msg))
+    }
+}
+
+impl fmt::Display for ClonedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClonedError {}
+
 impl TransportError {
     /// A new error of `kind` caused by `source`.
     pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {

@@ -28,6 +28,7 @@ pub mod id_token;
 pub mod prompt;
 pub mod result;
 pub mod secret;
+pub mod single_flight;
 pub mod sleep;
 pub mod token_endpoint;
 pub mod token_response;
