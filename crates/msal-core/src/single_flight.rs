@@ -189,7 +189,7 @@ mod tests {
         let sf = Arc::new(SingleFlight::<&str, u8>::new());
         let leader = {
             let sf = sf.clone();
-            tokio::spawn(async move { sf.run("k", || std::future::pending()).await })
+            tokio::spawn(async move { sf.run("k", std::future::pending).await })
         };
         tokio::task::yield_now().await;
         let follower = {
