@@ -1,0 +1,370 @@
+//! [`TokenCache`]: the shared, persistable cache and the operations the app layer calls.
+
+use std::{
+    sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    time::SystemTime,
+};
+
+use msal_core::{Account, CacheError, RefreshToken, clock::unix_secs};
+
+use crate::{
+    entry::{AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType},
+    keys::{app_partition_key, user_partition_key},
+    query::{AccessTokenQuery, RefreshTokenQuery, strings},
+    state::CacheState,
+    store::{AccessKind, CacheAccess, CacheStore},
+    write::TokenEvent,
+};
+
+/// The unified token cache, readable and writable by MSAL Python, MSAL.NET, msal-node and
+/// msal-extensions alike. Clones share one cache.
+///
+/// Without a store it lives in memory; [`serialize`](Self::serialize) and
+/// [`deserialize`](Self::deserialize) move it in and out (MSAL Python's
+/// `SerializableTokenCache`). With a [`CacheStore`] every operation loads before and saves after
+/// by itself.
+///
+/// ```
+/// use msal_cache::{CredentialType, TokenCache};
+///
+/// let cache = TokenCache::new();
+/// cache.deserialize(r#"{"AppMetadata": {"appmetadata-login.microsoftonline.com-c": {"client_id": "c", "environment": "login.microsoftonline.com"}}}"#)?;
+/// assert_eq!(cache.count(CredentialType::AppMetadata), 1);
+/// assert!(!cache.has_state_changed());
+/// let json = cache.serialize();
+/// assert!(json.contains("appmetadata-login.microsoftonline.com-c"));
+/// # Ok::<(), msal_core::CacheError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TokenCache {
+    inner: Arc<Inner>,
+}
+
+/// MSAL Python's name for the same type: one type plays both roles.
+pub type SerializableTokenCache = TokenCache;
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Held only in synchronous sections, never across an `.await`.
+    state: RwLock<CacheState>,
+    store: Option<Box<dyn CacheStore>>,
+}
+
+impl TokenCache {
+    /// An empty in-memory cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A cache persisted through `store`.
+    pub fn with_store(store: impl CacheStore + 'static) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: RwLock::default(),
+                store: Some(Box::new(store)),
+            }),
+        }
+    }
+
+    fn read_state(&self) -> RwLockReadGuard<'_, CacheState> {
+        // A panic while holding the lock cannot leave the state half-changed in a way lookups
+        // would trip over (every change is a complete insert or remove), so poisoning is ignored.
+        self.inner.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> RwLockWriteGuard<'_, CacheState> {
+        self.inner.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cache as JSON in MSAL Python 1.39's schema and layout (indent 4); resets
+    /// [`has_state_changed`](Self::has_state_changed).
+    pub fn serialize(&self) -> String {
+        let mut state = self.write_state();
+        state.changed = false;
+        state.to_json()
+    }
+
+    /// Replaces the cache with `json` (`""` is an empty cache). Unknown sections, entries and
+    /// fields are kept as they are. On error the cache is left unchanged.
+    pub fn deserialize(&self, json: &str) -> Result<(), CacheError> {
+        let incoming = CacheState::from_json(json)?;
+        let mut state = self.write_state();
+        replace_all(&mut state, incoming);
+        Ok(())
+    }
+
+    /// Whether the cache changed since the last `serialize`/`deserialize`.
+    pub fn has_state_changed(&self) -> bool {
+        self.read_state().changed
+    }
+
+    /// Empties the cache in memory (a store sees the change with the next write).
+    pub fn clear(&self) {
+        self.write_state().clear();
+    }
+
+    /// How many entries a section holds (`atext` access tokens count as access tokens).
+    pub fn count(&self, kind: CredentialType) -> usize {
+        self.read_state().count(kind)
+    }
+
+    // ---- store orchestration ----
+
+    async fn load(&self, store: &dyn CacheStore, access: &CacheAccess) -> Result<(), CacheError> {
+        let Some(blob) = store.load(access).await? else {
+            return Ok(());
+        };
+        let incoming = CacheState::from_json(&blob).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, partition = %access.partition_key,
+                "the cache store returned unreadable data; treating it as empty");
+            CacheState::default()
+        });
+        let mut state = self.write_state();
+        if store.partitioned() {
+            let changed = state.changed;
+            state.replace_partition(&access.partition_key, incoming);
+            state.changed = changed;
+        } else {
+            replace_all(&mut state, incoming);
+        }
+        Ok(())
+    }
+
+    async fn read_access(&self, access: impl FnOnce() -> CacheAccess) -> Result<(), CacheError> {
+        if let Some(store) = self.inner.store.as_deref() {
+            self.load(store, &access()).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_access<R>(
+        &self,
+        access: CacheAccess,
+        change: impl FnOnce(&mut CacheState) -> R,
+    ) -> Result<R, CacheError> {
+        let Some(store) = self.inner.store.as_deref() else {
+            return Ok(change(&mut self.write_state()));
+        };
+        // Lock, then load under the lock, so no other writer's change is lost.
+        let _lock = store.lock(&access).await?;
+        self.load(store, &access).await?;
+        let (result, snapshot) = {
+            let mut state = self.write_state();
+            let before = state.generation;
+            let result = change(&mut state);
+            let snapshot = (state.generation != before).then(|| {
+                if store.partitioned() {
+                    state.partition_to_json(&access.partition_key)
+                } else {
+                    state.to_json()
+                }
+            });
+            (result, snapshot)
+        };
+        if let Some(snapshot) = snapshot {
+            store.save(&access, &snapshot).await?;
+        }
+        Ok(result)
+    }
+
+    // ---- writes ----
+
+    /// Stores a successful token response (MSAL Python's `TokenCache.add`, spec §4.4): the access
+    /// token, refresh token, ID token, Account and AppMetadata entries the response calls for,
+    /// with MSAL Python's fields and keys. Expired access tokens of the same partition are pruned.
+    ///
+    /// Returns the Account written, if any (none for app-only tokens or with
+    /// [`skip_account_creation`](TokenEvent::skip_account_creation)).
+    pub async fn add_token_response(
+        &self,
+        event: TokenEvent<'_>,
+        now: SystemTime,
+    ) -> Result<Option<Account>, CacheError> {
+        let identity = event.identity();
+        let access = CacheAccess::new(
+            AccessKind::Write,
+            event.partition_key(&identity),
+            event.client_id.clone(),
+        )
+        .with_correlation_id(event.correlation_id.clone());
+        self.write_access(access, |state| {
+            state.add_token_response(&event, &identity, now)
+        })
+        .await
+    }
+
+    /// Replaces a refresh token's secret in place after a refresh grant returned a new one.
+    /// Returns `false` if the entry is gone (removed meanwhile); nothing is then written.
+    pub async fn update_refresh_token(
+        &self,
+        rt: &CachedRefreshToken,
+        new_secret: &RefreshToken,
+        now: SystemTime,
+    ) -> Result<bool, CacheError> {
+        let access = CacheAccess::new(
+            AccessKind::Write,
+            user_partition_key(rt.home_account_id().unwrap_or("")),
+            rt.client_id(),
+        );
+        self.write_access(access, |state| state.update_refresh_token(rt, new_secret, now))
+            .await
+    }
+
+    /// Removes one refresh token (the app layer's choice after `invalid_grant`; MSAL Python 1.39
+    /// keeps it). Returns whether it existed.
+    pub async fn remove_refresh_token(&self, rt: &CachedRefreshToken) -> Result<bool, CacheError> {
+        let access = CacheAccess::new(
+            AccessKind::Write,
+            user_partition_key(rt.home_account_id().unwrap_or("")),
+            rt.client_id(),
+        );
+        self.write_access(access, |state| state.remove_refresh_token(rt))
+            .await
+    }
+
+    /// Signs an account out of this client (MSAL Python's `remove_account`, spec §2.12): its
+    /// refresh tokens issued to `client_id` or to `client_id`'s family, and all of its access
+    /// tokens, ID tokens and Account entries in the account's environment, any realm. Returns how
+    /// many entries were removed.
+    pub async fn remove_account(&self, account: &Account, client_id: &str) -> Result<usize, CacheError> {
+        let access = CacheAccess::new(
+            AccessKind::Write,
+            user_partition_key(&account.home_account_id),
+            client_id,
+        );
+        self.write_access(access, |state| state.remove_account(account, client_id))
+            .await
+    }
+
+    /// Removes every app-only access token of `client_id` in these environments, any realm
+    /// (MSAL Python's `remove_tokens_for_client`). Returns how many were removed.
+    pub async fn remove_tokens_for_client(
+        &self,
+        client_id: &str,
+        environments: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<usize, CacheError> {
+        let environments = strings(environments);
+        let access = CacheAccess::new(AccessKind::Write, "", client_id);
+        self.write_access(access, |state| state.remove_tokens_for_client(client_id, &environments))
+            .await
+    }
+
+    // ---- reads (they never change the cache) ----
+
+    /// The best access token for `query`: one with more than
+    /// [`EXPIRY_SKEW_SECS`](crate::EXPIRY_SKEW_SECS) left if there is one, else the matching
+    /// token that expires last, so the caller can tell "expired" (telemetry reason 3) from
+    /// "none". The caller decides what is usable (see [`CachedAccessToken::expires_within`] and
+    /// [`CachedAccessToken::refresh_due`]).
+    ///
+    /// Unlike MSAL Python's `search()`, this never deletes expired tokens: a read that changed
+    /// the cache would force every read through a store to save. Writes prune instead.
+    pub async fn find_access_token(
+        &self,
+        query: &AccessTokenQuery,
+        now: SystemTime,
+    ) -> Result<Option<CachedAccessToken>, CacheError> {
+        self.read_access(|| {
+            let partition = match query.home() {
+                Some(home) => user_partition_key(home),
+                None => app_partition_key(&query.client_id, &query.realm),
+            };
+            CacheAccess::new(AccessKind::Read, partition, query.client_id.clone())
+                .with_correlation_id(query.correlation_id.clone())
+        })
+        .await?;
+        Ok(self.read_state().find_access_token(query, unix_secs(now)))
+    }
+
+    /// The account's refresh tokens that match `query`, under the first environment that has
+    /// any, most recently written first.
+    pub async fn find_refresh_tokens(
+        &self,
+        query: &RefreshTokenQuery,
+    ) -> Result<Vec<CachedRefreshToken>, CacheError> {
+        self.read_access(|| {
+            CacheAccess::new(
+                AccessKind::Read,
+                user_partition_key(&query.home_account_id),
+                query.client_id.clone().unwrap_or_default(),
+            )
+            .with_correlation_id(query.correlation_id.clone())
+        })
+        .await?;
+        Ok(self.read_state().find_refresh_tokens(query))
+    }
+
+    /// The client's AppMetadata (its `family_id`), under the first environment that has it.
+    pub async fn find_app_metadata(
+        &self,
+        environments: impl IntoIterator<Item = impl AsRef<str>>,
+        client_id: &str,
+    ) -> Result<Option<AppMetadata>, CacheError> {
+        let environments = strings(environments);
+        self.read_access(|| CacheAccess::new(AccessKind::Read, "", client_id))
+            .await?;
+        Ok(self.read_state().find_app_metadata(&environments, client_id))
+    }
+
+    /// The account's ID token issued to `client_id` in `realm` (any realm when `None`).
+    pub async fn find_id_token(
+        &self,
+        home_account_id: &str,
+        environments: impl IntoIterator<Item = impl AsRef<str>>,
+        client_id: &str,
+        realm: Option<&str>,
+    ) -> Result<Option<CachedIdToken>, CacheError> {
+        let environments = strings(environments);
+        self.read_access(|| {
+            CacheAccess::new(AccessKind::Read, user_partition_key(home_account_id), client_id)
+        })
+        .await?;
+        Ok(self
+            .read_state()
+            .find_id_token(home_account_id, &environments, client_id, realm))
+    }
+
+    /// The Account entry of `home_account_id` in `realm` (any realm when `None`).
+    pub async fn find_account(
+        &self,
+        home_account_id: &str,
+        environments: impl IntoIterator<Item = impl AsRef<str>>,
+        realm: Option<&str>,
+    ) -> Result<Option<Account>, CacheError> {
+        let environments = strings(environments);
+        self.read_access(|| {
+            CacheAccess::new(AccessKind::Read, user_partition_key(home_account_id), "")
+        })
+        .await?;
+        Ok(self
+            .read_state()
+            .find_account(home_account_id, &environments, realm))
+    }
+
+    /// MSAL Python's `get_accounts`: accounts of the first environment (authority host, then
+    /// aliases) that has any, one per home account id, whose authority type is `MSSTS` or
+    /// `ADFS` (or `CLOUDSHELL` when `include_cloud_shell`), optionally only those whose username
+    /// equals `username` ignoring case. Sorted by home account id.
+    pub async fn get_accounts(
+        &self,
+        environments: impl IntoIterator<Item = impl AsRef<str>>,
+        username: Option<&str>,
+        include_cloud_shell: bool,
+    ) -> Result<Vec<Account>, CacheError> {
+        let environments = strings(environments);
+        self.read_access(|| CacheAccess::new(AccessKind::Read, "", ""))
+            .await?;
+        Ok(self
+            .read_state()
+            .accounts(&environments, username, include_cloud_shell))
+    }
+}
+
+/// Swaps in a freshly loaded state. The generation keeps counting, so a write access that loaded
+/// still sees only its own changes as changes.
+fn replace_all(state: &mut CacheState, incoming: CacheState) {
+    let generation = state.generation;
+    *state = incoming;
+    state.generation = generation.wrapping_add(1);
+    state.changed = false;
+}

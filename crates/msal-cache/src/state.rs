@@ -1,0 +1,671 @@
+//! The in-memory cache: every entry's original JSON, its typed view, and the partitioned index.
+//!
+//! Entries live in a slab addressed by [`EntryId`]. Around it:
+//! - per section, the stored key → entry (for upserts and serialization);
+//! - app-only access tokens by (client_id, environment, realm);
+//! - everything of a user by `home_account_id`;
+//! - access tokens by the hash of their canonical key, for the O(1) probe.
+//!
+//! Index entries are hashes and ids, so a probe allocates nothing; every candidate is checked
+//! against its fields, so a hash collision costs a comparison, never a wrong answer.
+
+use std::sync::Arc;
+
+use msal_core::CacheError;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+use crate::{
+    entry::{
+        AccessTokenData, AccountData, AppMetadata, CredentialType, IdTokenData, RefreshTokenData,
+    },
+    fast_hash::{FastMap, hash_bytes},
+    keys::{access_token_probe_hash, app_partition_hash},
+};
+
+/// The address of an entry in the slab.
+pub(crate) type EntryId = u32;
+
+/// A list of entry ids that is usually one long, stored without a heap allocation in that case.
+#[derive(Debug, Default, Clone)]
+pub(crate) enum IdList {
+    #[default]
+    Empty,
+    One(EntryId),
+    Many(Vec<EntryId>),
+}
+
+impl IdList {
+    fn push(&mut self, id: EntryId) {
+        *self = match std::mem::take(self) {
+            IdList::Empty => IdList::One(id),
+            IdList::One(first) => IdList::Many(vec![first, id]),
+            IdList::Many(mut ids) => {
+                ids.push(id);
+                IdList::Many(ids)
+            }
+        };
+    }
+
+    /// Removes `id`; returns whether the list is now empty.
+    fn remove(&mut self, id: EntryId) -> bool {
+        match self {
+            IdList::Empty => {}
+            IdList::One(only) => {
+                if *only == id {
+                    *self = IdList::Empty;
+                }
+            }
+            IdList::Many(ids) => {
+                ids.retain(|x| *x != id);
+                match ids.len() {
+                    0 => *self = IdList::Empty,
+                    1 => *self = IdList::One(ids[0]),
+                    _ => {}
+                }
+            }
+        }
+        matches!(self, IdList::Empty)
+    }
+
+    pub(crate) fn as_slice(&self) -> &[EntryId] {
+        match self {
+            IdList::Empty => &[],
+            IdList::One(id) => std::slice::from_ref(id),
+            IdList::Many(ids) => ids,
+        }
+    }
+}
+
+/// The typed view of an entry.
+#[derive(Debug)]
+pub(crate) enum View {
+    AccessToken(Arc<AccessTokenData>),
+    RefreshToken(Arc<RefreshTokenData>),
+    IdToken(Arc<IdTokenData>),
+    Account(Arc<AccountData>),
+    AppMetadata(Arc<AppMetadata>),
+    /// An entry that is not a JSON object: kept verbatim, never matched.
+    Opaque,
+}
+
+impl View {
+    fn parse(kind: CredentialType, key: &str, raw: &Value) -> View {
+        let Value::Object(map) = raw else {
+            return View::Opaque;
+        };
+        match kind {
+            CredentialType::AccessToken => {
+                View::AccessToken(Arc::new(AccessTokenData::parse(key, map)))
+            }
+            CredentialType::RefreshToken => {
+                View::RefreshToken(Arc::new(RefreshTokenData::parse(key, map)))
+            }
+            CredentialType::IdToken => View::IdToken(Arc::new(IdTokenData::parse(key, map))),
+            CredentialType::Account => View::Account(Arc::new(AccountData::parse(map))),
+            CredentialType::AppMetadata => View::AppMetadata(Arc::new(AppMetadata::parse(map))),
+        }
+    }
+}
+
+/// One stored entry.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) kind: CredentialType,
+    pub(crate) key: Box<str>,
+    pub(crate) raw: Value,
+    pub(crate) view: View,
+}
+
+/// Which partition (in MSAL.NET's sense) an entry belongs to.
+#[derive(Debug, PartialEq, Eq)]
+enum Owner<'a> {
+    User(&'a str),
+    App { client_id: &'a str, realm: &'a str },
+    /// AppMetadata and opaque entries: part of every partition.
+    Shared,
+}
+
+impl Slot {
+    fn owner(&self) -> Owner<'_> {
+        match &self.view {
+            View::AccessToken(at) => match at.home_account_id.as_deref() {
+                Some(home) => Owner::User(home),
+                None => Owner::App {
+                    client_id: &at.client_id,
+                    realm: &at.realm,
+                },
+            },
+            View::RefreshToken(rt) => Owner::User(rt.home_account_id.as_deref().unwrap_or("")),
+            View::IdToken(idt) => Owner::User(idt.home_account_id.as_deref().unwrap_or("")),
+            View::Account(acc) => Owner::User(acc.home_account_id.as_deref().unwrap_or("")),
+            View::AppMetadata(_) | View::Opaque => Owner::Shared,
+        }
+    }
+
+    fn in_partition(&self, partition_key: &str) -> bool {
+        match self.owner() {
+            Owner::Shared => true,
+            Owner::User(home) => home == partition_key,
+            Owner::App { client_id, realm } => partition_key
+                .strip_prefix(client_id)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .and_then(|rest| rest.strip_suffix("_AppTokenCache"))
+                == Some(realm),
+        }
+    }
+}
+
+/// A user's entries.
+#[derive(Debug, Default)]
+pub(crate) struct UserEntries {
+    pub(crate) access_tokens: Vec<EntryId>,
+    pub(crate) refresh_tokens: Vec<EntryId>,
+    pub(crate) id_tokens: Vec<EntryId>,
+    pub(crate) accounts: Vec<EntryId>,
+}
+
+impl UserEntries {
+    fn is_empty(&self) -> bool {
+        self.access_tokens.is_empty()
+            && self.refresh_tokens.is_empty()
+            && self.id_tokens.is_empty()
+            && self.accounts.is_empty()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Section {
+    /// Whether the section exists (an empty `{}` section survives a round trip).
+    present: bool,
+    /// Hash of the stored key → entries (ids are re-checked against the key).
+    by_key: FastMap<u64, IdList>,
+    count: usize,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    at_exact: FastMap<u64, IdList>,
+    app_access_tokens: FastMap<u64, IdList>,
+    users: FastMap<Box<str>, UserEntries>,
+    accounts: Vec<EntryId>,
+    app_metadata: Vec<EntryId>,
+}
+
+/// The whole in-memory cache.
+#[derive(Debug, Default)]
+pub(crate) struct CacheState {
+    slots: Vec<Option<Slot>>,
+    free: Vec<EntryId>,
+    sections: [Section; 5],
+    /// Top-level sections this version does not know, verbatim.
+    unknown_sections: Map<String, Value>,
+    index: Index,
+    /// Set by every change, cleared by `serialize`/`deserialize` (`has_state_changed`).
+    pub(crate) changed: bool,
+    /// Counts changes; a write access saves only when it moved.
+    pub(crate) generation: u64,
+}
+
+impl CacheState {
+    /// Parses a serialized cache. `""` (or only whitespace) is an empty cache.
+    pub(crate) fn from_json(json: &str) -> Result<Self, CacheError> {
+        let mut state = CacheState::default();
+        if json.trim().is_empty() {
+            return Ok(state);
+        }
+        let top: Map<String, Value> = match serde_json::from_str(json) {
+            Ok(Value::Object(top)) => top,
+            Ok(_) => return Err(CacheError::Deserialize("the cache is not a JSON object".into())),
+            Err(e) => return Err(CacheError::Deserialize(format!("the cache is not JSON: {e}"))),
+        };
+        for (name, section) in top {
+            let Some(kind) = CredentialType::from_section_name(&name) else {
+                state.unknown_sections.insert(name, section);
+                continue;
+            };
+            let Value::Object(entries) = section else {
+                return Err(CacheError::Deserialize(format!(
+                    "the `{name}` section is not a JSON object"
+                )));
+            };
+            state.sections[kind.index()].present = true;
+            for (key, raw) in entries {
+                state.insert(kind, key.into_boxed_str(), raw);
+            }
+        }
+        state.changed = false;
+        Ok(state)
+    }
+
+    /// The whole cache as MSAL Python writes it (`json.dumps(indent=4)` layout).
+    pub(crate) fn to_json(&self) -> String {
+        self.render(None)
+    }
+
+    /// Only the entries of one partition (plus the shared AppMetadata and unknown data).
+    pub(crate) fn partition_to_json(&self, partition_key: &str) -> String {
+        self.render(Some(partition_key))
+    }
+
+    fn render(&self, partition: Option<&str>) -> String {
+        let mut out = Vec::with_capacity(self.slots.len() * 512 + 64);
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+        // Serializing maps of strings and JSON values into a Vec cannot fail.
+        let _ = StateJson {
+            state: self,
+            partition,
+        }
+        .serialize(&mut ser);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    pub(crate) fn count(&self, kind: CredentialType) -> usize {
+        self.sections[kind.index()].count
+    }
+
+    pub(crate) fn slot(&self, id: EntryId) -> Option<&Slot> {
+        self.slots.get(id as usize).and_then(Option::as_ref)
+    }
+
+    /// Stores an entry under `key`, replacing any entry with the same key in that section.
+    pub(crate) fn insert(&mut self, kind: CredentialType, key: Box<str>, raw: Value) -> EntryId {
+        if let Some(old) = self.find_key(kind, &key) {
+            self.remove(old);
+        }
+        let view = View::parse(kind, &key, &raw);
+        let slot = Slot {
+            kind,
+            key,
+            raw,
+            view,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(slot);
+                id
+            }
+            None => {
+                self.slots.push(Some(slot));
+                // More than 4 billion entries cannot be loaded into memory anyway.
+                (self.slots.len() - 1) as EntryId
+            }
+        };
+        self.index_entry(id);
+        self.touch();
+        id
+    }
+
+    /// The entry stored under exactly `key` in that section.
+    pub(crate) fn find_key(&self, kind: CredentialType, key: &str) -> Option<EntryId> {
+        let section = &self.sections[kind.index()];
+        section
+            .by_key
+            .get(&hash_bytes(key.as_bytes()))?
+            .as_slice()
+            .iter()
+            .copied()
+            .find(|id| self.slot(*id).is_some_and(|s| &*s.key == key))
+    }
+
+    /// Removes an entry; returns it.
+    pub(crate) fn remove(&mut self, id: EntryId) -> Option<Slot> {
+        self.unindex_entry(id);
+        let slot = self.slots.get_mut(id as usize)?.take()?;
+        self.free.push(id);
+        self.touch();
+        Some(slot)
+    }
+
+    /// Replaces an entry's JSON in place (same key), re-parsing its view.
+    pub(crate) fn update_raw(&mut self, id: EntryId, update: impl FnOnce(&mut Value)) {
+        let Some(slot) = self.slots.get(id as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        let (kind, key) = (slot.kind, slot.key.clone());
+        let mut raw = slot.raw.clone();
+        update(&mut raw);
+        self.unindex_entry(id);
+        if let Some(Some(slot)) = self.slots.get_mut(id as usize) {
+            slot.view = View::parse(kind, &key, &raw);
+            slot.raw = raw;
+        }
+        self.index_entry(id);
+        self.touch();
+    }
+
+    fn touch(&mut self) {
+        self.changed = true;
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        let generation = self.generation;
+        *self = CacheState::default();
+        self.generation = generation;
+        self.touch();
+    }
+
+    // ---- index accessors used by the queries ----
+
+    pub(crate) fn access_tokens_by_probe(&self, probe: u64) -> &[EntryId] {
+        self.index
+            .at_exact
+            .get(&probe)
+            .map_or(&[], IdList::as_slice)
+    }
+
+    pub(crate) fn app_access_tokens(&self, partition: u64) -> &[EntryId] {
+        self.index
+            .app_access_tokens
+            .get(&partition)
+            .map_or(&[], IdList::as_slice)
+    }
+
+    pub(crate) fn user(&self, home_account_id: &str) -> Option<&UserEntries> {
+        self.index.users.get(home_account_id)
+    }
+
+    pub(crate) fn all_accounts(&self) -> &[EntryId] {
+        &self.index.accounts
+    }
+
+    pub(crate) fn all_app_metadata(&self) -> &[EntryId] {
+        &self.index.app_metadata
+    }
+
+    /// Every app-only access token (home_account_id null or empty).
+    pub(crate) fn all_app_access_tokens(&self) -> Vec<EntryId> {
+        self.index
+            .app_access_tokens
+            .values()
+            .flat_map(|ids| ids.as_slice().iter().copied())
+            .collect()
+    }
+
+    // ---- partitions ----
+
+    /// Replaces one partition's entries with those of `incoming` (a partitioned store's blob).
+    /// Shared entries (AppMetadata) and unknown sections from `incoming` are merged in.
+    pub(crate) fn replace_partition(&mut self, partition_key: &str, incoming: CacheState) {
+        let stale: Vec<EntryId> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(id, slot)| {
+                let slot = slot.as_ref()?;
+                (slot.owner() != Owner::Shared && slot.in_partition(partition_key))
+                    .then_some(id as EntryId)
+            })
+            .collect();
+        for id in stale {
+            self.remove(id);
+        }
+        self.merge(incoming);
+    }
+
+    /// Adds every entry of `incoming`, replacing entries with the same keys.
+    fn merge(&mut self, incoming: CacheState) {
+        for (i, section) in incoming.sections.iter().enumerate() {
+            self.sections[i].present |= section.present;
+        }
+        for slot in incoming.slots.into_iter().flatten() {
+            self.insert(slot.kind, slot.key, slot.raw);
+        }
+        self.unknown_sections.extend(incoming.unknown_sections);
+    }
+
+    // ---- index maintenance ----
+
+    fn index_entry(&mut self, id: EntryId) {
+        let Some(slot) = self.slots.get(id as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        let section = &mut self.sections[slot.kind.index()];
+        section.present = true;
+        section.count += 1;
+        section
+            .by_key
+            .entry(hash_bytes(slot.key.as_bytes()))
+            .or_default()
+            .push(id);
+        let index = &mut self.index;
+        match &slot.view {
+            View::AccessToken(at) => {
+                index
+                    .at_exact
+                    .entry(probe_of(at))
+                    .or_default()
+                    .push(id);
+                match at.home_account_id.as_deref() {
+                    Some(home) => user_mut(&mut index.users, home).access_tokens.push(id),
+                    None => index
+                        .app_access_tokens
+                        .entry(app_partition_hash(&at.client_id, &at.environment, &at.realm))
+                        .or_default()
+                        .push(id),
+                }
+            }
+            View::RefreshToken(rt) => {
+                user_mut(&mut index.users, rt.home_account_id.as_deref().unwrap_or(""))
+                    .refresh_tokens
+                    .push(id);
+            }
+            View::IdToken(idt) => {
+                user_mut(&mut index.users, idt.home_account_id.as_deref().unwrap_or(""))
+                    .id_tokens
+                    .push(id);
+            }
+            View::Account(acc) => {
+                user_mut(&mut index.users, acc.home_account_id.as_deref().unwrap_or(""))
+                    .accounts
+                    .push(id);
+                index.accounts.push(id);
+            }
+            View::AppMetadata(_) => index.app_metadata.push(id),
+            View::Opaque => {}
+        }
+    }
+
+    fn unindex_entry(&mut self, id: EntryId) {
+        let Some(slot) = self.slots.get(id as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        let section = &mut self.sections[slot.kind.index()];
+        section.count = section.count.saturating_sub(1);
+        remove_from(&mut section.by_key, hash_bytes(slot.key.as_bytes()), id);
+        let index = &mut self.index;
+        let user_home = match &slot.view {
+            View::AccessToken(at) => {
+                remove_from(&mut index.at_exact, probe_of(at), id);
+                match at.home_account_id.as_deref() {
+                    Some(home) => Some(home),
+                    None => {
+                        let partition =
+                            app_partition_hash(&at.client_id, &at.environment, &at.realm);
+                        remove_from(&mut index.app_access_tokens, partition, id);
+                        None
+                    }
+                }
+            }
+            View::RefreshToken(rt) => Some(rt.home_account_id.as_deref().unwrap_or("")),
+            View::IdToken(idt) => Some(idt.home_account_id.as_deref().unwrap_or("")),
+            View::Account(acc) => {
+                index.accounts.retain(|x| *x != id);
+                Some(acc.home_account_id.as_deref().unwrap_or(""))
+            }
+            View::AppMetadata(_) => {
+                index.app_metadata.retain(|x| *x != id);
+                None
+            }
+            View::Opaque => None,
+        };
+        if let Some(home) = user_home {
+            if let Some(user) = index.users.get_mut(home) {
+                for list in [
+                    &mut user.access_tokens,
+                    &mut user.refresh_tokens,
+                    &mut user.id_tokens,
+                    &mut user.accounts,
+                ] {
+                    list.retain(|x| *x != id);
+                }
+                if user.is_empty() {
+                    index.users.remove(home);
+                }
+            }
+        }
+    }
+}
+
+fn probe_of(at: &AccessTokenData) -> u64 {
+    access_token_probe_hash(
+        at.home_account_id.as_deref(),
+        &at.environment,
+        &at.client_id,
+        &at.realm,
+        at.scopes.iter().map(|s| &**s),
+        at.ext_cache_key.as_deref(),
+    )
+}
+
+fn user_mut<'a>(users: &'a mut FastMap<Box<str>, UserEntries>, home: &str) -> &'a mut UserEntries {
+    users.entry(Box::from(home)).or_default()
+}
+
+fn remove_from(map: &mut FastMap<u64, IdList>, hash: u64, id: EntryId) {
+    if let Some(list) = map.get_mut(&hash) {
+        if list.remove(id) {
+            map.remove(&hash);
+        }
+    }
+}
+
+/// Serializes the state (or one partition) as `{section: {key: entry}}`.
+struct StateJson<'a> {
+    state: &'a CacheState,
+    partition: Option<&'a str>,
+}
+
+impl Serialize for StateJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let state = self.state;
+        let mut top = serializer.serialize_map(None)?;
+        for kind in CredentialType::ALL {
+            if !state.sections[kind.index()].present {
+                continue;
+            }
+            top.serialize_entry(
+                kind.section_name(),
+                &SectionJson {
+                    state,
+                    kind,
+                    partition: self.partition,
+                },
+            )?;
+        }
+        for (name, value) in &state.unknown_sections {
+            top.serialize_entry(name, value)?;
+        }
+        top.end()
+    }
+}
+
+struct SectionJson<'a> {
+    state: &'a CacheState,
+    kind: CredentialType,
+    partition: Option<&'a str>,
+}
+
+impl Serialize for SectionJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for slot in self.state.slots.iter().flatten() {
+            if slot.kind != self.kind {
+                continue;
+            }
+            if let Some(partition) = self.partition {
+                if !slot.in_partition(partition) {
+                    continue;
+                }
+            }
+            map.serialize_entry(&*slot.key, &slot.raw)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn id_list_grows_and_shrinks() {
+        let mut l = IdList::default();
+        l.push(1);
+        l.push(2);
+        assert_eq!(l.as_slice(), &[1, 2]);
+        assert!(!l.remove(1));
+        assert_eq!(l.as_slice(), &[2]);
+        assert!(l.remove(2));
+        assert!(l.as_slice().is_empty());
+    }
+
+    #[test]
+    fn insert_replace_remove_keep_counts_and_index() {
+        let mut s = CacheState::default();
+        let at = json!({"credential_type": "AccessToken", "secret": "a", "home_account_id": null,
+            "environment": "e", "client_id": "c", "realm": "r", "target": "s"});
+        s.insert(CredentialType::AccessToken, "k".into(), at.clone());
+        s.insert(CredentialType::AccessToken, "k".into(), at.clone());
+        assert_eq!(s.count(CredentialType::AccessToken), 1);
+        assert_eq!(s.all_app_access_tokens().len(), 1);
+        let id = s.find_key(CredentialType::AccessToken, "k").unwrap();
+        s.remove(id);
+        assert_eq!(s.count(CredentialType::AccessToken), 0);
+        assert!(s.all_app_access_tokens().is_empty());
+        // The section stays, as `{}`.
+        assert_eq!(
+            serde_json::from_str::<Value>(&s.to_json()).unwrap(),
+            json!({"AccessToken": {}})
+        );
+    }
+
+    #[test]
+    fn rejects_non_objects_but_keeps_odd_entries() {
+        assert!(CacheState::from_json("[]").is_err());
+        assert!(CacheState::from_json("{\"AccessToken\": 5}").is_err());
+        assert!(CacheState::from_json("{").is_err());
+        let s = CacheState::from_json("{\"AccessToken\": {\"k\": 5}, \"X\": [1]}").unwrap();
+        assert_eq!(s.count(CredentialType::AccessToken), 1);
+        assert_eq!(
+            serde_json::from_str::<Value>(&s.to_json()).unwrap(),
+            json!({"AccessToken": {"k": 5}, "X": [1]})
+        );
+        assert!(!s.changed);
+    }
+
+    #[test]
+    fn partitions_select_their_entries() {
+        let mut s = CacheState::default();
+        s.insert(CredentialType::AccessToken, "app".into(), json!({"home_account_id": null,
+            "client_id": "c", "realm": "t_x", "environment": "e"}));
+        s.insert(CredentialType::RefreshToken, "user".into(), json!({"home_account_id": "h"}));
+        s.insert(CredentialType::AppMetadata, "m".into(), json!({"client_id": "c"}));
+        let app: Value = serde_json::from_str(&s.partition_to_json("c_t_x_AppTokenCache")).unwrap();
+        assert!(app["AccessToken"].get("app").is_some());
+        assert!(app["RefreshToken"].get("user").is_none());
+        assert!(app["AppMetadata"].get("m").is_some());
+        let user: Value = serde_json::from_str(&s.partition_to_json("h")).unwrap();
+        assert!(user["AccessToken"].get("app").is_none());
+        assert!(user["RefreshToken"].get("user").is_some());
+
+        let incoming = CacheState::from_json(r#"{"RefreshToken": {"user2": {"home_account_id": "h"}}}"#).unwrap();
+        s.replace_partition("h", incoming);
+        assert!(s.find_key(CredentialType::RefreshToken, "user").is_none());
+        assert!(s.find_key(CredentialType::RefreshToken, "user2").is_some());
+        assert!(s.find_key(CredentialType::AccessToken, "app").is_some());
+    }
+}
