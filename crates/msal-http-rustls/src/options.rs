@@ -139,3 +139,39 @@ pub(crate) fn config_builder(
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Configuration(format!("TLS provider unusable: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOT_A_CERT_PEM: &[u8] = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn default_config_trusts_built_in_roots() {
+        let config = TlsOptions::new().client_config().unwrap();
+        assert!(
+            config.alpn_protocols.is_empty(),
+            "ALPN is the backend's choice"
+        );
+    }
+
+    #[test]
+    fn only_unparsable_roots_are_a_crypto_error() {
+        // Valid PEM framing around bytes that are not a certificate.
+        let options = TlsOptions::new()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate_pem(NOT_A_CERT_PEM)
+            .unwrap();
+        assert!(matches!(options.client_config(), Err(Error::Crypto(_))));
+    }
+
+    #[test]
+    fn accepting_invalid_certs_needs_no_roots() {
+        let options = TlsOptions::new()
+            .tls_built_in_root_certs(false)
+            .danger_accept_invalid_certs(true);
+        assert!(options.accepts_invalid_certs());
+        assert!(options.client_config().is_ok());
+        assert!(format!("{options:?}").contains("accept_invalid_certs: true"));
+    }
+}
