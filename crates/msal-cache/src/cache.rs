@@ -206,8 +206,10 @@ impl TokenCache {
             user_partition_key(rt.home_account_id().unwrap_or("")),
             rt.client_id(),
         );
-        self.write_access(access, |state| state.update_refresh_token(rt, new_secret, now))
-            .await
+        self.write_access(access, |state| {
+            state.update_refresh_token(rt, new_secret, now)
+        })
+        .await
     }
 
     /// Removes one refresh token (the app layer's choice after `invalid_grant`; MSAL Python 1.39
@@ -226,7 +228,11 @@ impl TokenCache {
     /// refresh tokens issued to `client_id` or to `client_id`'s family, and all of its access
     /// tokens, ID tokens and Account entries in the account's environment, any realm. Returns how
     /// many entries were removed.
-    pub async fn remove_account(&self, account: &Account, client_id: &str) -> Result<usize, CacheError> {
+    pub async fn remove_account(
+        &self,
+        account: &Account,
+        client_id: &str,
+    ) -> Result<usize, CacheError> {
         let access = CacheAccess::new(
             AccessKind::Write,
             user_partition_key(&account.home_account_id),
@@ -245,8 +251,10 @@ impl TokenCache {
     ) -> Result<usize, CacheError> {
         let environments = strings(environments);
         let access = CacheAccess::new(AccessKind::Write, "", client_id);
-        self.write_access(access, |state| state.remove_tokens_for_client(client_id, &environments))
-            .await
+        self.write_access(access, |state| {
+            state.remove_tokens_for_client(client_id, &environments)
+        })
+        .await
     }
 
     // ---- reads (they never change the cache) ----
@@ -303,7 +311,9 @@ impl TokenCache {
         let environments = strings(environments);
         self.read_access(|| CacheAccess::new(AccessKind::Read, "", client_id))
             .await?;
-        Ok(self.read_state().find_app_metadata(&environments, client_id))
+        Ok(self
+            .read_state()
+            .find_app_metadata(&environments, client_id))
     }
 
     /// The account's ID token issued to `client_id` in `realm` (any realm when `None`).
@@ -316,7 +326,11 @@ impl TokenCache {
     ) -> Result<Option<CachedIdToken>, CacheError> {
         let environments = strings(environments);
         self.read_access(|| {
-            CacheAccess::new(AccessKind::Read, user_partition_key(home_account_id), client_id)
+            CacheAccess::new(
+                AccessKind::Read,
+                user_partition_key(home_account_id),
+                client_id,
+            )
         })
         .await?;
         Ok(self

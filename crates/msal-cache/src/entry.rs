@@ -68,7 +68,9 @@ pub(crate) fn str_field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&
 
 /// An id that may be `null` (MSAL Python) or `""` (msal-node) for "none": both become `None`.
 pub(crate) fn id_field(map: &Map<String, Value>, name: &str) -> Option<Box<str>> {
-    str_field(map, name).filter(|s| !s.is_empty()).map(Box::from)
+    str_field(map, name)
+        .filter(|s| !s.is_empty())
+        .map(Box::from)
 }
 
 /// A string field, `""` when missing or `null`.
@@ -386,7 +388,9 @@ impl AccountData {
                 username: text("username"),
                 local_account_id: text("local_account_id"),
                 realm: text("realm"),
-                authority_type: AuthorityType::parse(str_field(map, "authority_type").unwrap_or("")),
+                authority_type: AuthorityType::parse(
+                    str_field(map, "authority_type").unwrap_or(""),
+                ),
                 account_source: str_field(map, "account_source").map(str::to_owned),
             },
         }
@@ -426,8 +430,10 @@ mod tests {
 
     #[test]
     fn lenient_field_parsing() {
-        let m = obj(json!({"a": "12", "b": 13, "c": "14.7", "d": "x", "e": null, "f": -1,
-            "home_account_id": "", "target": ["s1 s2", "s3"]}));
+        let m = obj(
+            json!({"a": "12", "b": 13, "c": "14.7", "d": "x", "e": null, "f": -1,
+            "home_account_id": "", "target": ["s1 s2", "s3"]}),
+        );
         assert_eq!(time_field(&m, "a"), Some(12));
         assert_eq!(time_field(&m, "b"), Some(13));
         assert_eq!(time_field(&m, "c"), Some(14));

@@ -84,7 +84,8 @@ pub(crate) struct FastBuildHasher {
 impl Default for FastBuildHasher {
     fn default() -> Self {
         static SEED: OnceLock<u64> = OnceLock::new();
-        let seed = *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u64));
+        let seed =
+            *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u64));
         Self { seed }
     }
 }

@@ -280,9 +280,18 @@ mod tests {
                 &[("fmi_path", "agent-app-id")],
                 "a0ry_zl4gccsdp7gnw927x8s0mrmnodv6tyilt0u07m",
             ),
-            (&[("a", "b"), ("cd", "e")], "cybgactkrvlzlen1aiwzwl3ay5krkyixommrobc-ri4"),
-            (&[("fmi_path", "value")], "n_lucewkadzv_nybtg-2wtorgf2nrns6ihlfa7vbuzg"),
-            (&[("fmi_pat", "hvalue")], "tjtm16m-suk2_bkniblr25lyuki40qyceco7knuyu0k"),
+            (
+                &[("a", "b"), ("cd", "e")],
+                "cybgactkrvlzlen1aiwzwl3ay5krkyixommrobc-ri4",
+            ),
+            (
+                &[("fmi_path", "value")],
+                "n_lucewkadzv_nybtg-2wtorgf2nrns6ihlfa7vbuzg",
+            ),
+            (
+                &[("fmi_pat", "hvalue")],
+                "tjtm16m-suk2_bkniblr25lyuki40qyceco7knuyu0k",
+            ),
             (&[("é", "é")], "xskzaoz4ibr3mznftyxctvg1ptuh-0fuzpty7ndbfls"),
         ];
         for (pairs, expected) in cases {
@@ -293,7 +302,10 @@ mod tests {
     #[test]
     fn excluded_and_empty_fields_give_no_ext_key() {
         assert_eq!(ext(&[]), None);
-        assert_eq!(ext(&[("client_id", "c"), ("scope", "s"), ("key_id", "k")]), None);
+        assert_eq!(
+            ext(&[("client_id", "c"), ("scope", "s"), ("key_id", "k")]),
+            None
+        );
         assert_eq!(ext(&[("fmi_path", "")]), None);
         // Excluded fields do not change the hash of the ones that count.
         assert_eq!(
@@ -305,20 +317,43 @@ mod tests {
     #[test]
     fn keys_match_msal_python() {
         assert_eq!(
-            access_token_key(None, "login.windows.net", "cid", "contoso",
-                "r1/scope1 r1/scope2", Some("latlwkpewb_a0rcsmjvkecqt0_huumkw4sflzociike")),
+            access_token_key(
+                None,
+                "login.windows.net",
+                "cid",
+                "contoso",
+                "r1/scope1 r1/scope2",
+                Some("latlwkpewb_a0rcsmjvkecqt0_huumkw4sflzociike")
+            ),
             "-login.windows.net-atext-cid-contoso-r1/scope1 r1/scope2-latlwkpewb_a0rcsmjvkecqt0_huumkw4sflzociike"
         );
         assert_eq!(
-            access_token_key(Some("U.T"), "127.0.0.1", "C", "R", "https://x/Data.Read openid", None),
+            access_token_key(
+                Some("U.T"),
+                "127.0.0.1",
+                "C",
+                "R",
+                "https://x/Data.Read openid",
+                None
+            ),
             "u.t-127.0.0.1-accesstoken-c-r-https://x/data.read openid"
         );
         assert_eq!(
-            refresh_token_key(Some("uid.utid"), "login.example.com", "my_client_id", "s1 s2 s3"),
+            refresh_token_key(
+                Some("uid.utid"),
+                "login.example.com",
+                "my_client_id",
+                "s1 s2 s3"
+            ),
             "uid.utid-login.example.com-refreshtoken-my_client_id--s1 s2 s3"
         );
         assert_eq!(
-            id_token_key(Some("uid.utid"), "login.example.com", "my_client_id", "contoso"),
+            id_token_key(
+                Some("uid.utid"),
+                "login.example.com",
+                "my_client_id",
+                "contoso"
+            ),
             "uid.utid-login.example.com-idtoken-my_client_id-contoso-"
         );
         assert_eq!(
@@ -334,7 +369,10 @@ mod tests {
         let a = access_token_probe_hash(Some("H"), "E", "C", "R", ["A", "b"], None);
         let b = access_token_probe_hash(Some("h"), "e", "c", "r", ["a", "B"], None);
         assert_eq!(a, b);
-        assert_ne!(a, access_token_probe_hash(Some("h"), "e", "c", "r", ["a", "b"], Some("x")));
+        assert_ne!(
+            a,
+            access_token_probe_hash(Some("h"), "e", "c", "r", ["a", "b"], Some("x"))
+        );
         let long = "s".repeat(2000);
         assert_eq!(
             access_token_probe_hash(None, "e", "c", "r", [long.as_str()], None),

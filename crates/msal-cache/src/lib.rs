@@ -74,7 +74,9 @@ mod store;
 mod write;
 
 pub use cache::{SerializableTokenCache, TokenCache};
-pub use entry::{AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType};
+pub use entry::{
+    AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType,
+};
 #[cfg(feature = "file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file")))]
 pub use file_store::FileCacheStore;

@@ -125,7 +125,11 @@ impl AccessTokenQuery {
     }
 
     /// Asks for a token bound to this key and of this type (PoP: `"pop"`).
-    pub fn bound_to_key(mut self, key_id: impl Into<String>, token_type: impl Into<String>) -> Self {
+    pub fn bound_to_key(
+        mut self,
+        key_id: impl Into<String>,
+        token_type: impl Into<String>,
+    ) -> Self {
         self.key_id = Some(key_id.into());
         self.token_type = Some(token_type.into());
         self
@@ -292,7 +296,12 @@ impl CacheState {
                     matcher.ext,
                 )
             });
-            self.consider_access_tokens(self.access_tokens_by_probe(probe), &matcher, environment, &mut best);
+            self.consider_access_tokens(
+                self.access_tokens_by_probe(probe),
+                &matcher,
+                environment,
+                &mut best,
+            );
             let usable = best.is_some_and(|b| b.expires_on.is_some_and(|e| e > usable_after));
             if !usable {
                 let partition = match matcher.home {
@@ -324,7 +333,8 @@ impl CacheState {
             let Some(View::AccessToken(at)) = self.slot(*id).map(|s| &s.view) else {
                 continue;
             };
-            if matcher.matches(at, environment) && best.is_none_or(|b| b.expires_on < at.expires_on) {
+            if matcher.matches(at, environment) && best.is_none_or(|b| b.expires_on < at.expires_on)
+            {
                 *best = Some(at);
             }
         }
@@ -373,8 +383,9 @@ impl CacheState {
         client_id: &str,
     ) -> Option<AppMetadata> {
         environments.iter().find_map(|environment| {
-            self.all_app_metadata().iter().find_map(|id| {
-                match self.slot(*id).map(|s| &s.view) {
+            self.all_app_metadata()
+                .iter()
+                .find_map(|id| match self.slot(*id).map(|s| &s.view) {
                     Some(View::AppMetadata(m))
                         if m.client_id == client_id
                             && m.environment.eq_ignore_ascii_case(environment) =>
@@ -382,8 +393,7 @@ impl CacheState {
                         Some((**m).clone())
                     }
                     _ => None,
-                }
-            })
+                })
         })
     }
 
@@ -397,16 +407,18 @@ impl CacheState {
     ) -> Option<CachedIdToken> {
         let user = self.user(home_account_id)?;
         environments.iter().find_map(|environment| {
-            user.id_tokens.iter().find_map(|id| match self.slot(*id).map(|s| &s.view) {
-                Some(View::IdToken(idt))
-                    if idt.environment.eq_ignore_ascii_case(environment)
-                        && &*idt.client_id == client_id
-                        && realm.is_none_or(|r| idt.realm.eq_ignore_ascii_case(r)) =>
-                {
-                    Some(CachedIdToken(idt.clone()))
-                }
-                _ => None,
-            })
+            user.id_tokens
+                .iter()
+                .find_map(|id| match self.slot(*id).map(|s| &s.view) {
+                    Some(View::IdToken(idt))
+                        if idt.environment.eq_ignore_ascii_case(environment)
+                            && &*idt.client_id == client_id
+                            && realm.is_none_or(|r| idt.realm.eq_ignore_ascii_case(r)) =>
+                    {
+                        Some(CachedIdToken(idt.clone()))
+                    }
+                    _ => None,
+                })
         })
     }
 
@@ -419,15 +431,17 @@ impl CacheState {
     ) -> Option<Account> {
         let user = self.user(home_account_id)?;
         environments.iter().find_map(|environment| {
-            user.accounts.iter().find_map(|id| match self.slot(*id).map(|s| &s.view) {
-                Some(View::Account(acc))
-                    if acc.account.environment.eq_ignore_ascii_case(environment)
-                        && realm.is_none_or(|r| acc.account.realm.eq_ignore_ascii_case(r)) =>
-                {
-                    Some(acc.account.clone())
-                }
-                _ => None,
-            })
+            user.accounts
+                .iter()
+                .find_map(|id| match self.slot(*id).map(|s| &s.view) {
+                    Some(View::Account(acc))
+                        if acc.account.environment.eq_ignore_ascii_case(environment)
+                            && realm.is_none_or(|r| acc.account.realm.eq_ignore_ascii_case(r)) =>
+                    {
+                        Some(acc.account.clone())
+                    }
+                    _ => None,
+                })
         })
     }
 

@@ -121,7 +121,10 @@ pub(crate) struct Slot {
 #[derive(Debug, PartialEq, Eq)]
 enum Owner<'a> {
     User(&'a str),
-    App { client_id: &'a str, realm: &'a str },
+    App {
+        client_id: &'a str,
+        realm: &'a str,
+    },
     /// AppMetadata and opaque entries: part of every partition.
     Shared,
 }
@@ -147,11 +150,13 @@ impl Slot {
         match self.owner() {
             Owner::Shared => true,
             Owner::User(home) => home == partition_key,
-            Owner::App { client_id, realm } => partition_key
-                .strip_prefix(client_id)
-                .and_then(|rest| rest.strip_prefix('_'))
-                .and_then(|rest| rest.strip_suffix("_AppTokenCache"))
-                == Some(realm),
+            Owner::App { client_id, realm } => {
+                partition_key
+                    .strip_prefix(client_id)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .and_then(|rest| rest.strip_suffix("_AppTokenCache"))
+                    == Some(realm)
+            }
         }
     }
 }
@@ -216,8 +221,16 @@ impl CacheState {
         }
         let top: Map<String, Value> = match serde_json::from_str(json) {
             Ok(Value::Object(top)) => top,
-            Ok(_) => return Err(CacheError::Deserialize("the cache is not a JSON object".into())),
-            Err(e) => return Err(CacheError::Deserialize(format!("the cache is not JSON: {e}"))),
+            Ok(_) => {
+                return Err(CacheError::Deserialize(
+                    "the cache is not a JSON object".into(),
+                ));
+            }
+            Err(e) => {
+                return Err(CacheError::Deserialize(format!(
+                    "the cache is not JSON: {e}"
+                )));
+            }
         };
         for (name, section) in top {
             let Some(kind) = CredentialType::from_section_name(&name) else {
@@ -433,34 +446,43 @@ impl CacheState {
         let index = &mut self.index;
         match &slot.view {
             View::AccessToken(at) => {
-                index
-                    .at_exact
-                    .entry(probe_of(at))
-                    .or_default()
-                    .push(id);
+                index.at_exact.entry(probe_of(at)).or_default().push(id);
                 match at.home_account_id.as_deref() {
                     Some(home) => user_mut(&mut index.users, home).access_tokens.push(id),
                     None => index
                         .app_access_tokens
-                        .entry(app_partition_hash(&at.client_id, &at.environment, &at.realm))
+                        .entry(app_partition_hash(
+                            &at.client_id,
+                            &at.environment,
+                            &at.realm,
+                        ))
                         .or_default()
                         .push(id),
                 }
             }
             View::RefreshToken(rt) => {
-                user_mut(&mut index.users, rt.home_account_id.as_deref().unwrap_or(""))
-                    .refresh_tokens
-                    .push(id);
+                user_mut(
+                    &mut index.users,
+                    rt.home_account_id.as_deref().unwrap_or(""),
+                )
+                .refresh_tokens
+                .push(id);
             }
             View::IdToken(idt) => {
-                user_mut(&mut index.users, idt.home_account_id.as_deref().unwrap_or(""))
-                    .id_tokens
-                    .push(id);
+                user_mut(
+                    &mut index.users,
+                    idt.home_account_id.as_deref().unwrap_or(""),
+                )
+                .id_tokens
+                .push(id);
             }
             View::Account(acc) => {
-                user_mut(&mut index.users, acc.home_account_id.as_deref().unwrap_or(""))
-                    .accounts
-                    .push(id);
+                user_mut(
+                    &mut index.users,
+                    acc.home_account_id.as_deref().unwrap_or(""),
+                )
+                .accounts
+                .push(id);
                 index.accounts.push(id);
             }
             View::AppMetadata(_) => index.app_metadata.push(id),
@@ -650,10 +672,22 @@ mod tests {
     #[test]
     fn partitions_select_their_entries() {
         let mut s = CacheState::default();
-        s.insert(CredentialType::AccessToken, "app".into(), json!({"home_account_id": null,
-            "client_id": "c", "realm": "t_x", "environment": "e"}));
-        s.insert(CredentialType::RefreshToken, "user".into(), json!({"home_account_id": "h"}));
-        s.insert(CredentialType::AppMetadata, "m".into(), json!({"client_id": "c"}));
+        s.insert(
+            CredentialType::AccessToken,
+            "app".into(),
+            json!({"home_account_id": null,
+            "client_id": "c", "realm": "t_x", "environment": "e"}),
+        );
+        s.insert(
+            CredentialType::RefreshToken,
+            "user".into(),
+            json!({"home_account_id": "h"}),
+        );
+        s.insert(
+            CredentialType::AppMetadata,
+            "m".into(),
+            json!({"client_id": "c"}),
+        );
         let app: Value = serde_json::from_str(&s.partition_to_json("c_t_x_AppTokenCache")).unwrap();
         assert!(app["AccessToken"].get("app").is_some());
         assert!(app["RefreshToken"].get("user").is_none());
@@ -662,7 +696,9 @@ mod tests {
         assert!(user["AccessToken"].get("app").is_none());
         assert!(user["RefreshToken"].get("user").is_some());
 
-        let incoming = CacheState::from_json(r#"{"RefreshToken": {"user2": {"home_account_id": "h"}}}"#).unwrap();
+        let incoming =
+            CacheState::from_json(r#"{"RefreshToken": {"user2": {"home_account_id": "h"}}}"#)
+                .unwrap();
         s.replace_partition("h", incoming);
         assert!(s.find_key(CredentialType::RefreshToken, "user").is_none());
         assert!(s.find_key(CredentialType::RefreshToken, "user2").is_some());

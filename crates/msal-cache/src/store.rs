@@ -36,7 +36,11 @@ pub struct CacheAccess {
 
 impl CacheAccess {
     /// An access without a correlation id.
-    pub fn new(kind: AccessKind, partition_key: impl Into<String>, client_id: impl Into<String>) -> Self {
+    pub fn new(
+        kind: AccessKind,
+        partition_key: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             partition_key: partition_key.into(),
@@ -151,6 +155,9 @@ mod tests {
         drop(lock);
         assert_eq!(std::sync::Arc::strong_count(&flag), 1);
         assert!(!CacheLock::none().is_held());
-        assert_eq!(format!("{:?}", CacheLock::none()), "CacheLock { held: false }");
+        assert_eq!(
+            format!("{:?}", CacheLock::none()),
+            "CacheLock { held: false }"
+        );
     }
 }

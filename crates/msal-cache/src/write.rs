@@ -234,10 +234,14 @@ impl CacheState {
         let target = target_scopes.join(" ");
 
         if !response.access_token.is_empty() {
+            // MSAL defaults a missing token type to Bearer.
             let token_type = event
                 .token_type
-                .clone()
-                .unwrap_or_else(|| response.token_type.clone());
+                .as_deref()
+                .or(Some(response.token_type.as_str()))
+                .filter(|t| !t.is_empty())
+                .unwrap_or("Bearer")
+                .to_owned();
             let ext = effective_ext_cache_key(
                 &event.ext_cache_data,
                 Some(&token_type),
@@ -285,7 +289,13 @@ impl CacheState {
                 ext.as_deref(),
             );
             self.insert(CredentialType::AccessToken, key.into(), Value::Object(at));
-            self.prune_expired_access_tokens(home, &event.client_id, &environment, &event.realm, now_secs);
+            self.prune_expired_access_tokens(
+                home,
+                &event.client_id,
+                &environment,
+                &event.realm,
+                now_secs,
+            );
         }
 
         if let Some(rt_secret) = &response.refresh_token {
@@ -331,7 +341,11 @@ impl CacheState {
         let mut written_account = None;
         if let (Some(home), false) = (home, event.skip_account_creation) {
             let claims = identity.claims.clone().unwrap_or_default();
-            let local_account_id = claims.oid.clone().or(claims.sub.clone()).unwrap_or_default();
+            let local_account_id = claims
+                .oid
+                .clone()
+                .or(claims.sub.clone())
+                .unwrap_or_default();
             let username = claims
                 .preferred_username
                 .clone()
@@ -380,7 +394,11 @@ impl CacheState {
             metadata.insert("family_id".into(), family.clone().into());
         }
         let key = app_metadata_key(&environment, &event.client_id);
-        self.insert(CredentialType::AppMetadata, key.into(), Value::Object(metadata));
+        self.insert(
+            CredentialType::AppMetadata,
+            key.into(),
+            Value::Object(metadata),
+        );
         written_account
     }
 
@@ -487,7 +505,11 @@ impl CacheState {
 
     /// MSAL Python's `remove_tokens_for_client`: every app-only access token of `client_id` in
     /// these environments, any realm. Returns how many went.
-    pub(crate) fn remove_tokens_for_client(&mut self, client_id: &str, environments: &[String]) -> usize {
+    pub(crate) fn remove_tokens_for_client(
+        &mut self,
+        client_id: &str,
+        environments: &[String],
+    ) -> usize {
         let mut removed = 0;
         for id in self.all_app_access_tokens() {
             let doomed = matches!(

@@ -1,0 +1,335 @@
+//! [`FileCacheStore`]: one cache file in MSAL Python's format, shared safely between processes.
+
+mod lock;
+
+use std::{
+    fmt,
+    fs::{self, File, OpenOptions},
+    io::{self, Read, Write},
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, SystemTime},
+};
+
+use async_trait::async_trait;
+use msal_core::{CacheError, sleep::AsyncSleep};
+
+use crate::store::{AccessKind, CacheAccess, CacheLock, CacheStore};
+
+/// How often a busy lock file is retried.
+pub(crate) const LOCK_RETRY_INTERVAL: Duration = Duration::from_millis(10);
+/// A lock file older than this is considered left behind by a crashed writer. Writers hold the
+/// lock for one load-change-save, which takes milliseconds.
+pub(crate) const STALE_LOCK_AGE: Duration = Duration::from_secs(60);
+/// The default lock timeout.
+pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What identifies one version of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    modified: Option<SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+impl FileStamp {
+    fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Self {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+            inode,
+        }
+    }
+}
+
+/// What this store last loaded or saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Nothing,
+    Missing,
+    File(FileStamp),
+}
+
+/// A cache file in MSAL Python's format, shared safely between processes (feature `file`).
+///
+/// - **Lock**: msal-extensions' convention, so msal-extensions 1.3 (Python) and this store
+///   exclude each other: `<path>.lockfile` is created exclusively (`O_CREAT|O_EXCL`), holds
+///   `"<pid> <program>"`, and is deleted on release. A busy lock is retried every
+///   10 ms until the lock timeout (default 5 s), then
+///   [`CacheError::LockTimeout`]. Beyond msal-extensions, a lock file whose process no longer
+///   exists (checked through `/proc` on Linux; elsewhere processes are assumed alive) or older
+///   than 60 s is taken over, with a warning, so a crashed writer never blocks the
+///   cache for good. (A writer in another PID namespace looks dead through `/proc`: share a cache
+///   file across containers only if they share a PID namespace.)
+/// - **Writes** go to a temporary file in the same directory, are fsynced, renamed over the
+///   cache (atomic on POSIX and NTFS), and the directory is fsynced. The file is created with mode
+///   0600 on Unix. So a reader never sees half a file written by this store.
+/// - **Reads** reload only when the file's (inode, mtime, size) changed; a write reloads under
+///   the lock first, so no other process's change is lost.
+/// - **Corruption**: a file that is not a complete JSON object is logged. A read keeps what is in
+///   memory (the file may be mid-write by a writer that does not rename, e.g. msal-extensions); a
+///   write, which holds the lock, treats it as empty and replaces it with a complete cache. The
+///   file is never replaced by anything but a complete cache.
+///
+/// File I/O is blocking std I/O run inside the `async fn`s: the cache file is small and local, and
+/// this keeps the crate free of any async runtime. Waiting for a busy lock sleeps the thread
+/// unless an [`AsyncSleep`] is given with [`FileCacheStore::sleep`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use msal_cache::{FileCacheStore, TokenCache};
+///
+/// let store = FileCacheStore::new("/home/me/.msal_token_cache.json")
+///     .lock_timeout(Duration::from_secs(10));
+/// let cache = TokenCache::with_store(store);
+/// # let _ = cache;
+/// ```
+pub struct FileCacheStore {
+    path: PathBuf,
+    lock_path: PathBuf,
+    lock_timeout: Duration,
+    sleep: Option<Arc<dyn AsyncSleep>>,
+    seen: Mutex<Seen>,
+}
+
+impl fmt::Debug for FileCacheStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileCacheStore")
+            .field("path", &self.path)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileCacheStore {
+    /// A store for the cache file at `path` (created on the first write).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".lockfile");
+        Self {
+            path,
+            lock_path: PathBuf::from(lock_path),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            sleep: None,
+            seen: Mutex::new(Seen::Nothing),
+        }
+    }
+
+    /// How long a write waits for another process's lock before
+    /// [`CacheError::LockTimeout`] (default 5 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Waits for a busy lock with this sleep instead of blocking the thread.
+    pub fn sleep(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io_error(&self, path: &Path, source: io::Error) -> CacheError {
+        CacheError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads the file if it changed since the last load or save.
+    fn load_blocking(&self, kind: AccessKind) -> Result<Option<String>, CacheError> {
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let mut seen = self.seen();
+                let had_file = matches!(*seen, Seen::File(_));
+                *seen = Seen::Missing;
+                // A file that disappeared means an empty cache; one that never existed changes
+                // nothing.
+                return Ok(had_file.then(String::new));
+            }
+            Err(e) => return Err(self.io_error(&self.path, e)),
+        };
+        // Stamp and content come from the same open file, so they belong together even if the
+        // file is replaced meanwhile.
+        let meta = file.metadata().map_err(|e| self.io_error(&self.path, e))?;
+        let stamp = FileStamp::of(&meta);
+        if *self.seen() == Seen::File(stamp) {
+            return Ok(None);
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.read_to_end(&mut bytes)
+            .map_err(|e| self.io_error(&self.path, e))?;
+        match String::from_utf8(bytes) {
+            Ok(text) if is_complete_cache(&text) => {
+                *self.seen() = Seen::File(stamp);
+                Ok(Some(text))
+            }
+            _ => {
+                tracing::warn!(path = %self.path.display(), len = meta.len(),
+                    "the token cache file is corrupt or truncated");
+                match kind {
+                    // Maybe mid-write by a writer that does not rename: keep what memory has and
+                    // look again next time.
+                    AccessKind::Read => Ok(None),
+                    // We hold the lock, so it is really broken: start from empty; the write that
+                    // follows replaces it with a complete cache.
+                    AccessKind::Write => {
+                        tracing::warn!(path = %self.path.display(),
+                            "replacing the corrupt token cache file with the current cache");
+                        *self.seen() = Seen::File(stamp);
+                        Ok(Some(String::new()))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes `state` atomically: temp file in the same directory, fsync, rename, fsync the dir.
+    fn save_blocking(&self, state: &str) -> Result<(), CacheError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&dir).map_err(|e| self.io_error(&dir, e))?;
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "msal_cache".to_owned());
+        let tmp = dir.join(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = (|| -> io::Result<FileStamp> {
+            let mut file = private_file_options().open(&tmp)?;
+            file.write_all(state.as_bytes())?;
+            file.sync_all()?;
+            // rename keeps inode, size and mtime, so this is the stamp the cache file will have.
+            let stamp = FileStamp::of(&file.metadata()?);
+            drop(file);
+            fs::rename(&tmp, &self.path)?;
+            Ok(stamp)
+        })();
+        let stamp = match written {
+            Ok(stamp) => stamp,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(self.io_error(&self.path, e));
+            }
+        };
+        // Make the rename itself durable. Not every platform can open a directory; the data is
+        // already safe in the renamed file, so a failure here is not an error.
+        #[cfg(unix)]
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        *self.seen() = Seen::File(stamp);
+        Ok(())
+    }
+}
+
+/// A new file readable and writable by the owner only.
+fn private_file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Whether `text` is empty or a complete JSON object (what a finished write leaves).
+fn is_complete_cache(text: &str) -> bool {
+    if text.trim().is_empty() {
+        return true;
+    }
+    text.trim_start().starts_with('{')
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+#[async_trait]
+impl CacheStore for FileCacheStore {
+    async fn load(&self, access: &CacheAccess) -> Result<Option<String>, CacheError> {
+        self.load_blocking(access.kind)
+    }
+
+    async fn save(&self, _access: &CacheAccess, state: &str) -> Result<(), CacheError> {
+        self.save_blocking(state)
+    }
+
+    async fn lock(&self, _access: &CacheAccess) -> Result<CacheLock, CacheError> {
+        let guard =
+            lock::acquire(&self.lock_path, self.lock_timeout, self.sleep.as_deref()).await?;
+        Ok(CacheLock::from_guard(guard))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access(kind: AccessKind) -> CacheAccess {
+        CacheAccess::new(kind, "", "c")
+    }
+
+    #[test]
+    fn loads_only_changes_and_survives_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        let store = FileCacheStore::new(&path);
+        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
+        store.save_blocking("{\"AccessToken\": {}}").unwrap();
+        // Our own write is not "a change".
+        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
+        fs::write(&path, "{\"Account\": {}}").unwrap();
+        assert_eq!(
+            store.load_blocking(AccessKind::Read).unwrap().as_deref(),
+            Some("{\"Account\": {}}")
+        );
+        fs::write(&path, "{\"Account\": {").unwrap();
+        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
+        assert_eq!(
+            store.load_blocking(AccessKind::Write).unwrap().as_deref(),
+            Some("")
+        );
+        fs::remove_file(&path).unwrap();
+        assert_eq!(
+            store.load_blocking(AccessKind::Read).unwrap().as_deref(),
+            Some("")
+        );
+        let _ = access(AccessKind::Read);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_are_private_and_leave_no_temp_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("cache.json");
+        let store = FileCacheStore::new(&path);
+        store.save_blocking("{}").unwrap();
+        store.save_blocking("{\"a\": 1}").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+}
