@@ -226,9 +226,15 @@ pub(crate) fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
 
 /// Just enough DER to find a certificate's SubjectPublicKeyInfo.
 mod der {
-    /// Splits one TLV off `input`: (tag, whole TLV, content, rest).
-    fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
-        let tag = *input.first()?;
+    /// One DER element.
+    struct Tlv<'a> {
+        whole: &'a [u8],
+        content: &'a [u8],
+        rest: &'a [u8],
+    }
+
+    /// Splits one element off `input`.
+    fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
         let first = *input.get(1)?;
         let (len, header) = if first < 0x80 {
             (usize::from(first), 2)
@@ -244,28 +250,26 @@ mod der {
             (len, 2 + n)
         };
         let end = header.checked_add(len)?;
-        Some((
-            tag,
-            input.get(..end)?,
-            input.get(header..end)?,
-            input.get(end..)?,
-        ))
+        Some(Tlv {
+            whole: input.get(..end)?,
+            content: input.get(header..end)?,
+            rest: input.get(end..)?,
+        })
     }
 
     /// The SubjectPublicKeyInfo TLV of an X.509 certificate.
     pub(super) fn spki_of_certificate(cert: &[u8]) -> Option<&[u8]> {
-        let (_, _, cert_content, _) = tlv(cert)?;
-        let (_, _, tbs, _) = tlv(cert_content)?;
+        let tbs = tlv(tlv(cert)?.content)?.content;
         let mut rest = tbs;
         // Skip the optional explicit [0] version.
         if rest.first() == Some(&0xa0) {
-            rest = tlv(rest)?.3;
+            rest = tlv(rest)?.rest;
         }
         // serial, signature algorithm, issuer, validity, subject.
         for _ in 0..5 {
-            rest = tlv(rest)?.3;
+            rest = tlv(rest)?.rest;
         }
-        Some(tlv(rest)?.1)
+        Some(tlv(rest)?.whole)
     }
 }
 

@@ -39,12 +39,15 @@ enum Lookup {
     NotFound,
 }
 
+/// A selected identity and the selector parameter that named it (echoed by Arc).
+type Selected<'a> = (&'a ManagedIdentityConfig, Vec<(String, String)>);
+
 /// The identity a request selects (system-assigned when it names none).
 fn select<'a>(
     shared: &'a Shared,
     req: &Req,
     selectors: &Selectors,
-) -> Result<(&'a ManagedIdentityConfig, Vec<(String, String)>), Lookup> {
+) -> Result<Selected<'a>, Lookup> {
     let mut given: Vec<(String, String, u8)> = Vec::new();
     for (names, kind) in [
         (selectors.client_id, 0u8),

@@ -1,6 +1,8 @@
 //! A tiny HTTP/1.1 test client (raw tokio-rustls, `Connection: close`) so the emulator's
 //! tests depend on no msal crate and see exactly what goes over the wire.
+// Test-only helpers: failing loudly is the point, and not every test binary uses every helper.
 #![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io;
 use std::sync::Arc;
@@ -144,17 +146,17 @@ fn parse(raw: &[u8]) -> io::Result<Resp> {
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
     let body = raw[split + 4..].to_vec();
-    if let Some(len) = headers
+    let declared = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    if let Some(len) = declared
+        && body.len() < len
     {
-        if body.len() < len {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "body shorter than Content-Length",
-            ));
-        }
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "body shorter than Content-Length",
+        ));
     }
     Ok(Resp {
         status,
