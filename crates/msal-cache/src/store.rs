@@ -142,6 +142,23 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
     }
 }
 
+/// A shared store (one `Arc` behind several caches, or kept by the caller for inspection).
+#[async_trait]
+impl<T: CacheStore + ?Sized> CacheStore for std::sync::Arc<T> {
+    async fn load(&self, access: &CacheAccess) -> Result<Option<String>, CacheError> {
+        (**self).load(access).await
+    }
+    async fn save(&self, access: &CacheAccess, state: &str) -> Result<(), CacheError> {
+        (**self).save(access, state).await
+    }
+    async fn lock(&self, access: &CacheAccess) -> Result<CacheLock, CacheError> {
+        (**self).lock(access).await
+    }
+    fn partitioned(&self) -> bool {
+        (**self).partitioned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
