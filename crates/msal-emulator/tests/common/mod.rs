@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use msal_emulator::Emulator;
+use msal_emulator::{Emulator, EmulatorConfig, ids};
 
 #[derive(Debug)]
 pub struct Resp {
@@ -316,4 +316,22 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+pub fn tid() -> &'static str {
+    ids::TENANT_ID
+}
+
+pub async fn start() -> Emulator {
+    Emulator::start(EmulatorConfig::default()).await.unwrap()
+}
+
+pub fn token_path() -> String {
+    format!("/{}/oauth2/v2.0/token", tid())
+}
+
+pub async fn post_token(emu: &Emulator, form: &[(&str, &str)]) -> Resp {
+    https(emu, Request::post_form(token_path(), form))
+        .await
+        .unwrap()
 }
