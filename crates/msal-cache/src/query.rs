@@ -369,7 +369,7 @@ impl CacheState {
                 .map(|rt| CachedRefreshToken(rt.clone()))
                 .collect();
             if !found.is_empty() {
-                found.sort_by(|a, b| b.0.last_modification_time.cmp(&a.0.last_modification_time));
+                found.sort_by_key(|rt| std::cmp::Reverse(rt.0.last_modification_time));
                 return found;
             }
         }

@@ -523,8 +523,10 @@ impl CacheState {
             }
             View::Opaque => None,
         };
-        if let Some(home) = user_home {
-            if let Some(user) = index.users.get_mut(home) {
+        if let Some(home) = user_home
+            && let Some(user) = index.users.get_mut(home)
+        {
+            {
                 for list in [
                     &mut user.access_tokens,
                     &mut user.refresh_tokens,
@@ -557,10 +559,10 @@ fn user_mut<'a>(users: &'a mut FastMap<Box<str>, UserEntries>, home: &str) -> &'
 }
 
 fn remove_from(map: &mut FastMap<u64, IdList>, hash: u64, id: EntryId) {
-    if let Some(list) = map.get_mut(&hash) {
-        if list.remove(id) {
-            map.remove(&hash);
-        }
+    if let Some(list) = map.get_mut(&hash)
+        && list.remove(id)
+    {
+        map.remove(&hash);
     }
 }
 
@@ -607,10 +609,10 @@ impl Serialize for SectionJson<'_> {
             if slot.kind != self.kind {
                 continue;
             }
-            if let Some(partition) = self.partition {
-                if !slot.in_partition(partition) {
-                    continue;
-                }
+            if let Some(partition) = self.partition
+                && !slot.in_partition(partition)
+            {
+                continue;
             }
             map.serialize_entry(&*slot.key, &slot.raw)?;
         }

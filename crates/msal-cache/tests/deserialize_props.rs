@@ -1,4 +1,5 @@
 //! `deserialize` never panics, and a failure keeps the old state.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 use msal_cache::{CredentialType, TokenCache};
 use proptest::prelude::*;

@@ -3,6 +3,7 @@
 //!
 //! The test re-executes its own binary: with `MSAL_CACHE_WRITER` set, `writer_process` is a
 //! child writer; otherwise it does nothing and `eight_processes_share_one_file` is the parent.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 #![cfg(feature = "file")]
 
 use std::{

@@ -1,5 +1,6 @@
 //! Interop with caches written by MSAL Python 1.39.0 and msal-node 7.2.3 (fixtures/README.md of
 //! the shared test material; copies of the two files are in `tests/fixtures/`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

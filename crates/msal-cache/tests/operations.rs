@@ -1,5 +1,6 @@
 //! The operations the app layer calls: isolation rules, refresh-token updates, sign-out,
 //! pruning, and the store protocol (plain and partitioned).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 use std::{
     collections::BTreeMap,

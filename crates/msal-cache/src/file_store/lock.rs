@@ -111,10 +111,11 @@ fn stale_reason(path: &Path) -> Option<String> {
         .split_whitespace()
         .next()
         .and_then(|p| p.parse::<u32>().ok());
-    if let Some(pid) = pid {
-        if pid != std::process::id() && !process_alive(pid) {
-            return Some(format!("its process {pid} no longer exists"));
-        }
+    if let Some(pid) = pid
+        && pid != std::process::id()
+        && !process_alive(pid)
+    {
+        return Some(format!("its process {pid} no longer exists"));
     }
     let age = meta
         .modified()
