@@ -1,0 +1,74 @@
+//! Accounts in the cache: listing and signing out (spec §2.12).
+
+use msal_core::{Account, Result};
+
+use crate::{app::core::AppCore, request::into_future};
+
+/// `get_accounts`.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct GetAccounts<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) username: Option<String>,
+}
+
+impl<'a> GetAccounts<'a> {
+    /// Only accounts with this username (case-insensitive).
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Reads the cache (no network).
+    pub async fn send(self) -> Result<Vec<Account>> {
+        let core = self.core;
+        Ok(core
+            .cache
+            .get_accounts(core.environments(), self.username.as_deref(), false)
+            .await?)
+    }
+}
+
+into_future!(GetAccounts, Vec<Account>);
+
+/// `remove_account`.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct RemoveAccount<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) account: Account,
+}
+
+impl<'a> RemoveAccount<'a> {
+    /// Removes the account's refresh tokens (own and family), access tokens, ID tokens and
+    /// account entries from the cache.
+    pub async fn send(self) -> Result<()> {
+        self.core
+            .cache
+            .remove_account(&self.account, &self.core.client_id)
+            .await?;
+        Ok(())
+    }
+}
+
+into_future!(RemoveAccount, ());
+
+/// `remove_tokens_for_client`.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct RemoveTokensForClient<'a> {
+    pub(crate) core: &'a AppCore,
+}
+
+impl<'a> RemoveTokensForClient<'a> {
+    /// Removes the app-only access tokens of this client (every tenant).
+    pub async fn send(self) -> Result<()> {
+        let core = self.core;
+        core.cache
+            .remove_tokens_for_client(&core.client_id, core.environments())
+            .await?;
+        Ok(())
+    }
+}
+
+into_future!(RemoveTokensForClient, ());

@@ -1,0 +1,524 @@
+//! The authorization code flow with PKCE (spec §2.1) and its legacy form (§2.2).
+//!
+//! Leg 1 builds the sign-in URL and an [`AuthCodeFlow`] the app keeps server-side; leg 2 checks
+//! the browser's answer against it (state, then nonce and `max_age` in the ID token) and redeems
+//! the code with the PKCE verifier.
+
+use std::{collections::BTreeMap, fmt, time::Duration};
+
+use base64::Engine as _;
+use msal_core::{
+    AuthenticationResult, AuthorizationCode, Error, IdTokenError, Prompt, ResponseMode, Result,
+    ServiceError,
+    clock::unix_secs,
+    id_token::ClientInfo,
+    token_endpoint::{
+        Form, scopes,
+        telemetry::{ApiId, CacheInfo},
+    },
+};
+use rand::RngExt as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::{
+    app::core::{AppCore, Redeemed},
+    request::{RequestOptions, into_future, request_options},
+};
+
+/// Clock skew tolerated when checking `auth_time` against `max_age` (MSAL Python's 120 s).
+const AUTH_TIME_SKEW_SECS: i64 = 120;
+
+/// The state of one sign-in, kept by the app between the redirect and the callback (in a
+/// server-side session: it holds the PKCE verifier). Serializes with the keys of MSAL Python's
+/// flow dictionary.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuthCodeFlow {
+    /// Where to send the browser.
+    pub auth_uri: String,
+    /// The `state` sent, checked on return.
+    pub state: String,
+    /// The redirect URI registered for the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// The scopes asked for (decorated).
+    pub scope: Vec<String>,
+    /// The raw nonce; the URL carries its SHA-256.
+    pub nonce: String,
+    /// The PKCE verifier.
+    pub code_verifier: String,
+    /// The claims challenge sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims_challenge: Option<String>,
+    /// `max_age` in seconds, if asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
+}
+
+impl fmt::Debug for AuthCodeFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthCodeFlow")
+            .field("auth_uri", &self.auth_uri)
+            .field("state", &self.state)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("nonce", &"[redacted]")
+            .field("code_verifier", &"[redacted]")
+            .field("max_age", &self.max_age)
+            .finish()
+    }
+}
+
+impl AuthCodeFlow {
+    /// Where to send the browser.
+    pub fn auth_uri(&self) -> &str {
+        &self.auth_uri
+    }
+
+    /// The `state` the answer must carry.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+}
+
+/// What came back to the redirect URI: `code`, `state`, `client_info`, or `error` fields.
+/// `Debug` redacts the code.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AuthResponse {
+    params: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    if k == "code" {
+                        "[redacted]"
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
+            .collect();
+        f.debug_tuple("AuthResponse").field(&shown).finish()
+    }
+}
+
+/// The most bytes of an authorization response we parse.
+const MAX_RESPONSE_LEN: usize = 64 * 1024;
+
+impl AuthResponse {
+    /// From a query string (`code=...&state=...`, with or without a leading `?`).
+    pub fn from_query(query: &str) -> Result<Self> {
+        Self::from_form(query.trim_start_matches('?').as_bytes())
+    }
+
+    /// From a form_post body.
+    pub fn from_form(body: &[u8]) -> Result<Self> {
+        if body.len() > MAX_RESPONSE_LEN {
+            return Err(Error::InvalidArgument(
+                "the authorization response is too long".into(),
+            ));
+        }
+        Ok(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// From the full redirect URL (query, or fragment for `response_mode=fragment`).
+    pub fn from_redirect_url(url: &str) -> Result<Self> {
+        let parsed = url::Url::parse(url)
+            .map_err(|_| Error::InvalidArgument("the redirect URL is not a URL".into()))?;
+        let part = parsed
+            .query()
+            .filter(|q| !q.is_empty())
+            .or(parsed.fragment())
+            .unwrap_or_default();
+        Self::from_query(part)
+    }
+
+    /// A parameter.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.params.get(key).map(String::as_str)
+    }
+
+    fn error(&self) -> Option<ServiceError> {
+        let mut se = ServiceError::new(self.get("error")?);
+        se.error_description = self.get("error_description").map(str::to_owned);
+        se.error_uri = self.get("error_uri").map(str::to_owned);
+        Some(se)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for AuthResponse {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        Self {
+            params: iter
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+}
+
+/// `n` random characters of the PKCE alphabet.
+pub(crate) fn random_string(n: usize, alphabet: &[u8]) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+const PKCE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+const URLSAFE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `initiate_auth_code_flow`: see [`ClientApplication::initiate_auth_code_flow`](crate::ClientApplication::initiate_auth_code_flow).
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct InitiateAuthCodeFlow<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) params: AuthorizeParams,
+}
+
+/// The optional parameters of an authorization request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthorizeParams {
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) prompt: Option<Prompt>,
+    pub(crate) login_hint: Option<String>,
+    pub(crate) domain_hint: Option<String>,
+    pub(crate) claims_challenge: Option<String>,
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) response_mode: Option<ResponseMode>,
+    pub(crate) extra_query: Vec<(String, String)>,
+    pub(crate) extra_scopes_to_consent: Vec<String>,
+}
+
+impl<'a> InitiateAuthCodeFlow<'a> {
+    /// The redirect URI registered for the app.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.params.redirect_uri = Some(uri.into());
+        self
+    }
+    /// The `state` to send (a random one by default).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.params.state = Some(state.into());
+        self
+    }
+    /// The `prompt` behaviour.
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
+        self.params.prompt = Some(prompt);
+        self
+    }
+    /// Pre-fills the user name (and routes the request, `X-AnchorMailbox`).
+    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
+        self.params.login_hint = Some(hint.into());
+        self
+    }
+    /// `consumers` or `organizations`, or a domain, to skip home-realm discovery.
+    pub fn domain_hint(mut self, hint: impl Into<String>) -> Self {
+        self.params.domain_hint = Some(hint.into());
+        self
+    }
+    /// A claims challenge to satisfy.
+    pub fn claims_challenge(mut self, claims: impl Into<String>) -> Self {
+        self.params.claims_challenge = Some(claims.into());
+        self
+    }
+    /// Require a sign-in no older than this (checked against `auth_time` on return).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.params.max_age = Some(max_age);
+        self
+    }
+    /// How the answer comes back; not sent unless set (as MSAL Python). `FormPost` is best.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.params.response_mode = Some(mode);
+        self
+    }
+    /// An extra query parameter (OIDC `ui_locales`, `acr_values`, ...).
+    pub fn extra_query_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.extra_query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Builds the flow (discovering the authority on first use).
+    pub async fn send(self) -> Result<AuthCodeFlow> {
+        build_flow(self.core, &self.scopes, &self.params).await
+    }
+}
+
+into_future!(InitiateAuthCodeFlow, AuthCodeFlow);
+
+/// Builds the authorize URL and the flow state (shared with the interactive flow).
+pub(crate) async fn build_flow(
+    core: &AppCore,
+    requested: &[String],
+    p: &AuthorizeParams,
+) -> Result<AuthCodeFlow> {
+    let decorated = scopes::decorate(requested, &core.exclude_scopes)?;
+    let mut url_scopes = decorated.clone();
+    for s in &p.extra_scopes_to_consent {
+        if !url_scopes.contains(s) {
+            url_scopes.push(s.clone());
+        }
+    }
+    url_scopes.sort();
+    let metadata = core.metadata().await?;
+    let state = p
+        .state
+        .clone()
+        .unwrap_or_else(|| random_string(22, URLSAFE_ALPHABET));
+    let nonce = random_string(22, URLSAFE_ALPHABET);
+    let verifier = random_string(43, PKCE_ALPHABET);
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.as_bytes()));
+    let claims = msal_core::token_endpoint::claims::merge_challenge_and_capabilities(
+        p.claims_challenge.as_deref(),
+        &core.client_capabilities,
+    )?;
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("client_id", &core.client_id)
+        .append_pair("response_type", "code");
+    if let Some(r) = &p.redirect_uri {
+        q.append_pair("redirect_uri", r);
+    }
+    q.append_pair("scope", &scopes::join(&url_scopes))
+        .append_pair("state", &state);
+    if let Some(m) = p.response_mode {
+        q.append_pair("response_mode", m.as_str());
+    }
+    q.append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("nonce", &sha256_hex(&nonce))
+        .append_pair("client_info", "1");
+    if let Some(pr) = p.prompt {
+        q.append_pair("prompt", pr.as_str());
+    }
+    if let Some(h) = &p.login_hint {
+        q.append_pair("login_hint", h);
+    }
+    if let Some(h) = &p.domain_hint {
+        q.append_pair("domain_hint", h);
+    }
+    if let Some(c) = &claims {
+        q.append_pair("claims", c);
+    }
+    if let Some(m) = p.max_age {
+        q.append_pair("max_age", &m.as_secs().to_string());
+    }
+    if let Some(h) = &p.login_hint {
+        q.append_pair("X-AnchorMailbox", &format!("UPN:{h}"));
+    }
+    for (k, v) in &p.extra_query {
+        q.append_pair(k, v);
+    }
+    let endpoint = &metadata.authorization_endpoint;
+    let sep = if endpoint.contains('?') { '&' } else { '?' };
+    Ok(AuthCodeFlow {
+        auth_uri: format!("{endpoint}{sep}{}", q.finish()),
+        state,
+        redirect_uri: p.redirect_uri.clone(),
+        scope: decorated,
+        nonce,
+        code_verifier: verifier,
+        claims_challenge: p.claims_challenge.clone(),
+        max_age: p.max_age.map(|d| d.as_secs()),
+    })
+}
+
+/// `acquire_token_by_auth_code_flow`: see [`ClientApplication::acquire_token_by_auth_code_flow`](crate::ClientApplication::acquire_token_by_auth_code_flow).
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct AcquireTokenByAuthCodeFlow<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) flow: AuthCodeFlow,
+    pub(crate) response: AuthResponse,
+    pub(crate) scopes: Option<Vec<String>>,
+    pub(crate) options: RequestOptions,
+}
+
+impl<'a> AcquireTokenByAuthCodeFlow<'a> {
+    request_options!();
+
+    /// Redeem for a subset of the flow's scopes.
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.scopes = Some(scopes::collect(scopes));
+        self
+    }
+
+    /// Checks the answer and redeems the code.
+    pub async fn send(mut self) -> Result<AuthenticationResult> {
+        if self.flow.state.is_empty() {
+            return Err(Error::InvalidArgument("the flow has no state".into()));
+        }
+        match self.response.get("state") {
+            Some(s) if msal_core_eq(s, &self.flow.state) => {}
+            _ => return Err(Error::StateMismatch),
+        }
+        if let Some(se) = self.response.error() {
+            return Err(msal_core::token_endpoint::response::oauth_error(se));
+        }
+        let code = self
+            .response
+            .get("code")
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                Error::InvalidArgument(
+                    "the authorization response has neither code nor error".into(),
+                )
+            })?
+            .to_owned();
+        let user_scopes = scopes::without_reserved(&self.flow.scope);
+        let requested = match self.scopes.take() {
+            Some(s) => {
+                if let Some(extra) = s.iter().find(|x| !self.flow.scope.contains(x)) {
+                    return Err(Error::InvalidArgument(format!(
+                        "the scope {extra:?} was not part of the flow"
+                    )));
+                }
+                s
+            }
+            None => user_scopes,
+        };
+        if self.options.claims_challenge.is_none() {
+            self.options.claims_challenge = self.flow.claims_challenge.clone();
+        }
+        let anchor = self
+            .response
+            .get("client_info")
+            .and_then(ClientInfo::decode)
+            .map(|ci| format!("Oid:{}@{}", ci.uid, ci.utid));
+        let extra = RedeemCode {
+            code: AuthorizationCode::new(code),
+            redirect_uri: self.flow.redirect_uri.clone(),
+            code_verifier: Some(self.flow.code_verifier.clone()),
+            anchor,
+        };
+        let result = redeem_code(self.core, &requested, extra, &self.options).await?;
+        check_id_token(
+            &result,
+            Some(&sha256_hex(&self.flow.nonce)),
+            self.flow.max_age,
+            self.core,
+        )?;
+        Ok(result)
+    }
+}
+
+fn msal_core_eq(a: &str, b: &str) -> bool {
+    msal_core::AccessToken::new(a) == msal_core::AccessToken::new(b)
+}
+
+into_future!(AcquireTokenByAuthCodeFlow, AuthenticationResult);
+
+pub(crate) struct RedeemCode {
+    pub(crate) code: AuthorizationCode,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) code_verifier: Option<String>,
+    pub(crate) anchor: Option<String>,
+}
+
+/// POSTs the authorization_code grant and caches the result.
+pub(crate) async fn redeem_code(
+    core: &AppCore,
+    requested: &[String],
+    r: RedeemCode,
+    options: &RequestOptions,
+) -> Result<AuthenticationResult> {
+    options.validate()?;
+    let decorated = scopes::decorate(requested, &core.exclude_scopes)?;
+    let metadata = core.metadata().await?;
+    let correlation_id = options.correlation_id();
+    let mut form = Form::new();
+    form.set("client_id", core.client_id.clone())
+        .set("grant_type", "authorization_code")
+        .set("code", r.code.secret())
+        .set("scope", scopes::join(&decorated));
+    form.set_opt("redirect_uri", r.redirect_uri);
+    form.set_opt("code_verifier", r.code_verifier);
+    let response = core
+        .send_grant(
+            &metadata.token_endpoint,
+            form,
+            options,
+            ApiId::AcquireTokenByAuthorizationCode,
+            CacheInfo::NotApplicable,
+            &correlation_id,
+            r.anchor,
+            None,
+        )
+        .await?;
+    let redeemed = Redeemed::new(response, requested, "authorization_code", correlation_id);
+    crate::flows::pop::finish_with_scheme(core, redeemed, options).await
+}
+
+/// The two ID-token checks MSAL still makes: the nonce and `max_age` (spec §8.3).
+pub(crate) fn check_id_token(
+    result: &AuthenticationResult,
+    expected_nonce: Option<&str>,
+    max_age: Option<u64>,
+    core: &AppCore,
+) -> Result<()> {
+    let Some(claims) = &result.id_token_claims else {
+        return Ok(());
+    };
+    if let Some(expected) = expected_nonce {
+        if claims.nonce.as_deref().map(|n| msal_core_eq(n, expected)) != Some(true) {
+            return Err(Error::IdToken(IdTokenError::NonceMismatch));
+        }
+    }
+    if let Some(max_age) = max_age {
+        let auth_time = claims
+            .auth_time
+            .ok_or(Error::IdToken(IdTokenError::AuthTimeMissing))?;
+        let now = i64::try_from(unix_secs(core.now())).unwrap_or(i64::MAX);
+        let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
+        if now - AUTH_TIME_SKEW_SECS > auth_time.saturating_add(max_age) {
+            return Err(Error::IdToken(IdTokenError::MaxAgeExceeded));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_response_parsing_and_redaction() {
+        let r = AuthResponse::from_redirect_url(
+            "http://localhost:8400/callback?code=secret-code&state=s1",
+        )
+        .unwrap();
+        assert_eq!(r.get("state"), Some("s1"));
+        assert!(!format!("{r:?}").contains("secret-code"));
+        let f = AuthResponse::from_redirect_url("http://localhost/cb#code=c&state=s").unwrap();
+        assert_eq!(f.get("code"), Some("c"));
+        assert!(AuthResponse::from_redirect_url("not a url").is_err());
+        assert!(AuthResponse::from_form(&vec![b'a'; MAX_RESPONSE_LEN + 1]).is_err());
+        let it: AuthResponse = [("code", "x")].into_iter().collect();
+        assert_eq!(it.get("code"), Some("x"));
+    }
+
+    #[test]
+    fn pkce_and_nonce_material() {
+        let v = random_string(43, PKCE_ALPHABET);
+        assert_eq!(v.len(), 43);
+        assert!(v.bytes().all(|b| PKCE_ALPHABET.contains(&b)));
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Client credentials: app-only tokens for daemons (spec §2.9).
+//!
+//! Cache first (unless forced or challenged), one request per cache key however many callers
+//! ask at once, the regional endpoint when configured, and a proactive refresh after
+//! `refresh_on` that falls back to the still-valid cached token if the service is unavailable.
+
+use msal_cache::AccessTokenQuery;
+use msal_core::{
+    AuthenticationResult, Error, Result,
+    token_endpoint::{
+        Form, scopes,
+        telemetry::{ApiId, CacheInfo},
+    },
+};
+
+use crate::{
+    app::core::{AppCore, Redeemed},
+    request::{RequestOptions, into_future, request_options},
+};
+
+/// `acquire_token_for_client`: see [`ConfidentialClientApplication::acquire_token_for_client`](crate::ConfidentialClientApplication::acquire_token_for_client).
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct AcquireTokenForClient<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) options: RequestOptions,
+    pub(crate) force_refresh: bool,
+    pub(crate) fmi_path: Option<String>,
+}
+
+impl<'a> AcquireTokenForClient<'a> {
+    request_options!();
+
+    /// Skip the cache and get a new token (MSAL Python refuses this; we allow it, e.g. after the
+    /// resource rejected a token).
+    pub fn force_refresh(mut self, yes: bool) -> Self {
+        self.force_refresh = yes;
+        self
+    }
+
+    /// The FMI path (federated managed identity); isolates the cached token.
+    pub fn fmi_path(mut self, path: impl Into<String>) -> Self {
+        self.fmi_path = Some(path.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<AuthenticationResult> {
+        let core = self.core;
+        self.options.validate()?;
+        let scopes = scopes::app_scopes(&self.scopes)?;
+        let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
+        let correlation_id = self.options.correlation_id();
+        let span = tracing::debug_span!(target: "msal::app", "acquire_token_for_client",
+            msal.correlation_id = %correlation_id, client_id = %core.client_id);
+        let _guard = span.enter();
+        let query =
+            AccessTokenQuery::app(&core.client_id, core.realm(), core.environments(), &scopes)
+                .ext_cache_data(ext.clone());
+        let pop = pop_requested(&self.options);
+
+        let mut fallback = None;
+        let cache_info = if self.force_refresh || self.options.bypasses_cache() || pop {
+            CacheInfo::ForceRefresh
+        } else {
+            match core.cache.find_access_token(&query, core.now()).await? {
+                Some(at) => match core.usable(&at) {
+                    Ok(()) => return Ok(core.result_from_cache(&at, None, None, correlation_id)),
+                    Err(CacheInfo::ProactivelyRefreshed) => {
+                        fallback = Some(at);
+                        CacheInfo::ProactivelyRefreshed
+                    }
+                    Err(reason) => reason,
+                },
+                None => CacheInfo::NoCachedAccessToken,
+            }
+        };
+        drop(_guard);
+
+        // One request per (client, tenant, scopes, extension) at a time; the others wait for it.
+        let flight_key = format!(
+            "cc|{}|{}|{}|{:?}",
+            core.client_id,
+            core.realm(),
+            scopes.join(" "),
+            ext
+        );
+        let forced = cache_info == CacheInfo::ForceRefresh;
+        let result = core
+            .token_flights
+            .run(flight_key, || async {
+                if !forced && fallback.is_none() {
+                    // A caller that led an earlier flight may have filled the cache meanwhile.
+                    if let Some(at) = core.cache.find_access_token(&query, core.now()).await? {
+                        if core.usable(&at).is_ok() {
+                            return Ok(core.result_from_cache(
+                                &at,
+                                None,
+                                None,
+                                correlation_id.clone(),
+                            ));
+                        }
+                    }
+                }
+                self.request(&scopes, cache_info, &correlation_id, ext.clone())
+                    .await
+            })
+            .await;
+        match (result, fallback) {
+            (Ok(r), _) => Ok(r),
+            (Err(e), Some(at))
+                if !e.is_interaction_required() && !matches!(e, Error::Configuration(_)) =>
+            {
+                tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
+                Ok(core.result_from_cache(&at, None, None, correlation_id))
+            }
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    async fn request(
+        &self,
+        scopes: &[String],
+        cache_info: CacheInfo,
+        correlation_id: &str,
+        ext: std::collections::BTreeMap<String, String>,
+    ) -> Result<AuthenticationResult> {
+        let core = self.core;
+        let metadata = core.metadata().await?;
+        let token_endpoint = match core.region().await {
+            Some(region) => {
+                regional_endpoint(&metadata.token_endpoint, core.authority.host(), &region)
+            }
+            None => metadata.token_endpoint.clone(),
+        };
+        let mut form = Form::new();
+        form.set("client_id", core.client_id.clone())
+            .set("grant_type", "client_credentials")
+            .set("scope", scopes::join(scopes));
+        form.set_opt("fmi_path", self.fmi_path.clone());
+        let response = core
+            .send_grant(
+                &token_endpoint,
+                form,
+                &self.options,
+                ApiId::AcquireTokenForClient,
+                cache_info,
+                correlation_id,
+                None,
+                self.fmi_path.as_deref(),
+            )
+            .await?;
+        let mut redeemed = Redeemed::new(
+            response,
+            scopes,
+            "client_credentials",
+            correlation_id.to_owned(),
+        );
+        redeemed.ext_cache_data = ext;
+        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+    }
+}
+
+/// The token endpoint on the regional host: same path, `{region}.login.microsoft.com` (or
+/// `{region}.{host}` for national clouds). Tokens stay cached under the global host.
+fn regional_endpoint(token_endpoint: &str, central_host: &str, region: &str) -> String {
+    let regional = msal_authority::region::regional_host(central_host, region);
+    match url::Url::parse(token_endpoint) {
+        Ok(mut u) => match u.set_host(Some(&regional)) {
+            Ok(()) => u.to_string(),
+            Err(_) => token_endpoint.to_owned(),
+        },
+        Err(_) => token_endpoint.to_owned(),
+    }
+}
+
+pub(crate) fn pop_requested(options: &RequestOptions) -> bool {
+    #[cfg(feature = "pop")]
+    {
+        options.auth_scheme.is_some()
+    }
+    #[cfg(not(feature = "pop"))]
+    {
+        let _ = options;
+        false
+    }
+}
+
+into_future!(AcquireTokenForClient, AuthenticationResult);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn regional_endpoints() {
+        assert_eq!(
+            super::regional_endpoint(
+                "https://login.microsoftonline.com/t/oauth2/v2.0/token",
+                "login.microsoftonline.com",
+                "westus2"
+            ),
+            "https://westus2.login.microsoft.com/t/oauth2/v2.0/token"
+        );
+        assert_eq!(
+            super::regional_endpoint(
+                "https://login.microsoftonline.us:8443/t/token",
+                "login.microsoftonline.us",
+                "usgovvirginia"
+            ),
+            "https://usgovvirginia.login.microsoftonline.us:8443/t/token"
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! On-behalf-of (spec §2.10): a middle-tier API exchanges the user's token for one to call a
+//! downstream API. Unlike MSAL Python, results are cached keyed by the SHA-256 of the incoming
+//! assertion (MSAL.NET's design), so a busy API does not call Entra for every request.
+
+use msal_cache::{AccessTokenQuery, keys::user_assertion_hash};
+use msal_core::{
+    AccessToken, AuthenticationResult, Result,
+    token_endpoint::{
+        Form, scopes,
+        telemetry::{ApiId, CacheInfo},
+    },
+};
+
+use crate::{
+    app::core::{AppCore, Redeemed},
+    request::{RequestOptions, into_future, request_options},
+};
+
+/// The JWT-bearer grant.
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// `acquire_token_on_behalf_of`.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct AcquireTokenOnBehalfOf<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) assertion: AccessToken,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) options: RequestOptions,
+    pub(crate) force_refresh: bool,
+}
+
+impl<'a> AcquireTokenOnBehalfOf<'a> {
+    request_options!();
+
+    /// Skip the cache.
+    pub fn force_refresh(mut self, yes: bool) -> Self {
+        self.force_refresh = yes;
+        self
+    }
+
+    /// Sends the request (cache first).
+    pub async fn send(self) -> Result<AuthenticationResult> {
+        let core = self.core;
+        self.options.validate()?;
+        scopes::validate(&self.scopes)?;
+        if self.assertion.is_empty() {
+            return Err(msal_core::Error::InvalidArgument(
+                "the user assertion is empty".into(),
+            ));
+        }
+        let hash = user_assertion_hash(self.assertion.secret());
+        let correlation_id = self.options.correlation_id();
+        let ext = self.options.ext_cache_data(None);
+        // Telemetry says "not a cache API" (0), as MSAL Python's OBO does, unless forced.
+        let mut cache_info = CacheInfo::ForceRefresh;
+        if !self.force_refresh && !self.options.bypasses_cache() {
+            cache_info = CacheInfo::NotApplicable;
+            let query = AccessTokenQuery::app(
+                &core.client_id,
+                core.realm(),
+                core.environments(),
+                &self.scopes,
+            )
+            .ext_cache_data(ext.clone())
+            .user_assertion_hash(hash.clone());
+            if let Some(at) = core.cache.find_access_token(&query, core.now()).await? {
+                if core.usable(&at).is_ok() {
+                    return Ok(core.result_from_cache(&at, None, None, correlation_id));
+                }
+            }
+        }
+        let key = format!("obo|{hash}|{}|{:?}", self.scopes.join(" "), ext);
+        core.token_flights
+            .run(key, || {
+                self.request(hash.clone(), cache_info, correlation_id.clone())
+            })
+            .await
+    }
+
+    async fn request(
+        &self,
+        hash: String,
+        cache_info: CacheInfo,
+        correlation_id: String,
+    ) -> Result<AuthenticationResult> {
+        let core = self.core;
+        let metadata = core.metadata().await?;
+        let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
+        let mut form = Form::new();
+        form.set("client_id", core.client_id.clone())
+            .set("grant_type", JWT_BEARER_GRANT)
+            .set("assertion", self.assertion.secret())
+            .set("requested_token_use", "on_behalf_of")
+            .set("scope", scopes::join(&decorated));
+        let response = core
+            .send_grant(
+                &metadata.token_endpoint,
+                form,
+                &self.options,
+                ApiId::AcquireTokenOnBehalfOf,
+                cache_info,
+                &correlation_id,
+                None,
+                None,
+            )
+            .await?;
+        let mut redeemed = Redeemed::new(response, &self.scopes, JWT_BEARER_GRANT, correlation_id);
+        redeemed.user_assertion_hash = Some(hash);
+        redeemed.ext_cache_data = self.options.ext_cache_data(None);
+        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+    }
+}
+
+into_future!(AcquireTokenOnBehalfOf, AuthenticationResult);

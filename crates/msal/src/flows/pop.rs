@@ -1,0 +1,42 @@
+//! Proof-of-Possession on top of any flow: the token request carries `token_type=pop` and the
+//! key's `req_cnf`; the result's token is replaced by a Signed HTTP Request for the caller's
+//! request, signed fresh on every call (cache hits included).
+
+use msal_core::{AuthenticationResult, Result};
+
+use crate::{
+    app::core::{AppCore, Redeemed},
+    request::RequestOptions,
+};
+
+/// Caches the response (bound to the PoP key when PoP was asked for) and shapes the result.
+pub(crate) async fn finish_with_scheme(
+    core: &AppCore,
+    redeemed: Redeemed<'_>,
+    options: &RequestOptions,
+) -> Result<AuthenticationResult> {
+    #[cfg(feature = "pop")]
+    if let Some(scheme) = &options.auth_scheme {
+        let key = core.pop_key()?;
+        let mut redeemed = redeemed;
+        redeemed.key_id = Some(key.kid().to_owned());
+        let result = core.finish(redeemed).await?;
+        return sign(core, result, scheme);
+    }
+    let _ = options;
+    core.finish(redeemed).await
+}
+
+/// Replaces the bound access token with an SHR for `scheme`.
+#[cfg(feature = "pop")]
+pub(crate) fn sign(
+    core: &AppCore,
+    mut result: AuthenticationResult,
+    scheme: &msal_pop::PopAuthScheme,
+) -> Result<AuthenticationResult> {
+    let key = core.pop_key()?;
+    result.access_token =
+        msal_pop::sign_http_request(&key, &result.access_token, scheme, core.now())?;
+    result.token_type = "pop".into();
+    Ok(result)
+}

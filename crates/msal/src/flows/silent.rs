@@ -1,0 +1,281 @@
+//! `acquire_token_silent` (spec §2.11): the cache, then the refresh tokens of the account, the
+//! app's family (FOCI) first when it is or may be a member.
+
+use msal_cache::{AccessTokenQuery, CachedRefreshToken, RefreshTokenQuery};
+use msal_core::{
+    Account, AuthenticationResult, Error, InteractionReason, Result,
+    token_endpoint::{
+        Form, scopes,
+        telemetry::{ApiId, CacheInfo},
+    },
+};
+
+use crate::{
+    app::core::{AppCore, Redeemed},
+    flows::client_credentials::pop_requested,
+    request::{RequestOptions, into_future, request_options},
+};
+
+/// Microsoft's first-party family id.
+const FAMILY_ID: &str = "1";
+
+/// `acquire_token_silent`: see [`ClientApplication::acquire_token_silent`](crate::ClientApplication::acquire_token_silent).
+///
+/// `send()` fails with [`Error::InteractionRequired`] when nothing usable is cached; use
+/// [`SilentResultExt::optional`](crate::SilentResultExt::optional) for MSAL Python's
+/// `acquire_token_silent_with_error` semantics.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct AcquireTokenSilent<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) account: Account,
+    pub(crate) options: RequestOptions,
+    pub(crate) force_refresh: bool,
+}
+
+impl<'a> AcquireTokenSilent<'a> {
+    request_options!();
+
+    /// Ignore a cached access token and use a refresh token.
+    pub fn force_refresh(mut self, yes: bool) -> Self {
+        self.force_refresh = yes;
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<AuthenticationResult> {
+        let core = self.core;
+        self.options.validate()?;
+        scopes::validate(&self.scopes)?;
+        let correlation_id = self.options.correlation_id();
+        let ext = self.options.ext_cache_data(None);
+        let home = self.account.home_account_id.clone();
+        #[allow(unused_mut)]
+        let mut query = AccessTokenQuery::user(
+            &home,
+            &core.client_id,
+            core.realm(),
+            core.environments(),
+            &self.scopes,
+        )
+        .ext_cache_data(ext.clone())
+        .correlation_id(correlation_id.clone());
+        #[cfg(feature = "pop")]
+        if self.options.auth_scheme.is_some() {
+            query = query.bound_to_key(core.pop_key()?.kid(), "pop");
+        }
+
+        let mut fallback = None;
+        let cache_info = if self.force_refresh || self.options.bypasses_cache() {
+            CacheInfo::ForceRefresh
+        } else {
+            match core.cache.find_access_token(&query, core.now()).await? {
+                Some(at) => match core.usable(&at) {
+                    Ok(()) => return self.from_cache(&at, correlation_id).await,
+                    Err(CacheInfo::ProactivelyRefreshed) => {
+                        fallback = Some(at);
+                        CacheInfo::ProactivelyRefreshed
+                    }
+                    Err(reason) => reason,
+                },
+                None if pop_requested(&self.options) => CacheInfo::ForceRefresh,
+                None => CacheInfo::NoCachedAccessToken,
+            }
+        };
+
+        let flight_key = format!(
+            "silent|{home}|{}|{}|{:?}|{}",
+            core.realm(),
+            self.scopes.join(" "),
+            ext,
+            pop_requested(&self.options)
+        );
+        let outcome = core
+            .token_flights
+            .run(flight_key, || self.refresh(cache_info, &correlation_id))
+            .await;
+        match (outcome, fallback) {
+            (Ok(r), _) => Ok(r),
+            (Err(e), Some(at)) => {
+                tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
+                self.from_cache(&at, correlation_id).await
+            }
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    async fn from_cache(
+        &self,
+        at: &msal_cache::CachedAccessToken,
+        correlation_id: String,
+    ) -> Result<AuthenticationResult> {
+        let core = self.core;
+        let idt = core
+            .cache
+            .find_id_token(
+                &self.account.home_account_id,
+                core.environments(),
+                &core.client_id,
+                Some(core.realm()),
+            )
+            .await?;
+        #[allow(unused_mut)]
+        let mut result =
+            core.result_from_cache(at, Some(self.account.clone()), idt, correlation_id);
+        #[cfg(feature = "pop")]
+        if let Some(scheme) = &self.options.auth_scheme {
+            result = crate::flows::pop::sign(core, result, scheme)?;
+        }
+        Ok(result)
+    }
+
+    /// Tries the account's refresh tokens: the family's first when the app is (or may be) in
+    /// one, then the app's own (spec §2.11-B).
+    async fn refresh(
+        &self,
+        cache_info: CacheInfo,
+        correlation_id: &str,
+    ) -> Result<AuthenticationResult> {
+        let core = self.core;
+        let envs = core.environments();
+        let home = &self.account.home_account_id;
+        let metadata = core.cache.find_app_metadata(&envs, &core.client_id).await?;
+        let mut last_error = None;
+        let family_attempts: Vec<String> = match metadata.as_ref().map(|m| m.family_id.clone()) {
+            None => vec![FAMILY_ID.to_owned()],
+            Some(Some(f)) if !f.is_empty() => vec![f],
+            Some(_) => Vec::new(),
+        };
+        for family in family_attempts {
+            let rts = core
+                .cache
+                .find_refresh_tokens(&RefreshTokenQuery::for_family(home, &envs, family))
+                .await?;
+            match self
+                .try_refresh_tokens(rts, cache_info, correlation_id)
+                .await
+            {
+                Ok(Some(r)) => return Ok(r),
+                Ok(None) => {}
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let own = core
+            .cache
+            .find_refresh_tokens(&RefreshTokenQuery::for_client(home, &envs, &core.client_id))
+            .await?;
+        match self
+            .try_refresh_tokens(own, cache_info, correlation_id)
+            .await
+        {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => Err(last_error.unwrap_or(Error::InteractionRequired {
+                reason: InteractionReason::NoTokenFound,
+                classification: None,
+                source: None,
+            })),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Tries each refresh token, newest first. `Ok(None)`: there were none.
+    async fn try_refresh_tokens(
+        &self,
+        mut rts: Vec<CachedRefreshToken>,
+        cache_info: CacheInfo,
+        correlation_id: &str,
+    ) -> Result<Option<AuthenticationResult>> {
+        rts.sort_by_key(|rt| std::cmp::Reverse(rt.last_modification_time()));
+        let mut last_error = None;
+        for rt in rts {
+            match self.redeem(rt, cache_info, correlation_id).await {
+                Ok(r) => return Ok(Some(r)),
+                // The refresh token may still work for other scopes or tenants: keep it (as
+                // MSAL Python does since 1.10) and try the next one.
+                Err(e) if e.is_interaction_required() => {
+                    let mismatch = e.service_error().and_then(|s| s.suberror.as_deref())
+                        == Some("client_mismatch");
+                    last_error = Some(e);
+                    if mismatch {
+                        break;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match last_error {
+            Some(e) => Err(e),
+            None => Ok(None),
+        }
+    }
+
+    async fn redeem(
+        &self,
+        rt: CachedRefreshToken,
+        cache_info: CacheInfo,
+        correlation_id: &str,
+    ) -> Result<AuthenticationResult> {
+        let core = self.core;
+        let metadata = core.metadata().await?;
+        let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
+        let mut form = Form::new();
+        form.set("client_id", core.client_id.clone())
+            .set("grant_type", "refresh_token")
+            .set("refresh_token", rt.secret().secret())
+            .set("scope", scopes::join(&decorated));
+        let anchor = format!("Oid:{}", self.account.home_account_id.replacen('.', "@", 1));
+        let response = core
+            .send_grant(
+                &metadata.token_endpoint,
+                form,
+                &self.options,
+                ApiId::AcquireTokenSilent,
+                cache_info,
+                correlation_id,
+                Some(anchor),
+                None,
+            )
+            .await?;
+        let mut redeemed = Redeemed::new(
+            response,
+            &self.scopes,
+            "refresh_token",
+            correlation_id.to_owned(),
+        );
+        redeemed.skip_account_creation = true;
+        redeemed.redeemed_refresh_token = Some(rt);
+        redeemed.ext_cache_data = self.options.ext_cache_data(None);
+        let mut result =
+            crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await?;
+        if result.account.is_none() {
+            result.account = Some(self.account.clone());
+        }
+        Ok(result)
+    }
+}
+
+into_future!(AcquireTokenSilent, AuthenticationResult);
+
+/// Python's two silent flavours on a silent result (in the prelude).
+pub trait SilentResultExt {
+    /// `Ok(None)` when nothing was cached (`InteractionRequired { reason: NoTokenFound }`): MSAL
+    /// Python's `acquire_token_silent_with_error`. Other errors stay errors.
+    ///
+    /// For MSAL Python's plain `acquire_token_silent` (every failure becomes `None`), use the
+    /// standard `Result::ok()`.
+    fn optional(self) -> Result<Option<AuthenticationResult>>;
+}
+
+impl SilentResultExt for Result<AuthenticationResult> {
+    fn optional(self) -> Result<Option<AuthenticationResult>> {
+        match self {
+            Ok(r) => Ok(Some(r)),
+            Err(Error::InteractionRequired {
+                reason: InteractionReason::NoTokenFound,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Username/password (ROPC, spec §2.4). Deprecated by Microsoft; kept for parity and for test
+//! tenants. Federated (WS-Trust) accounts are not supported: they get [`Error::Unsupported`].
+
+use msal_core::{
+    AuthenticationResult, Error, Password, Result,
+    token_endpoint::{
+        Form, scopes,
+        telemetry::{ApiId, CacheInfo},
+    },
+};
+
+use crate::{
+    app::core::{AppCore, Redeemed},
+    request::{RequestOptions, into_future, request_options},
+};
+
+/// `acquire_token_by_username_password`.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug)]
+pub struct AcquireTokenByUsernamePassword<'a> {
+    pub(crate) core: &'a AppCore,
+    pub(crate) username: String,
+    pub(crate) password: Password,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) options: RequestOptions,
+}
+
+impl<'a> AcquireTokenByUsernamePassword<'a> {
+    request_options!();
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<AuthenticationResult> {
+        let core = self.core;
+        self.options.validate()?;
+        if self.username.is_empty() || self.password.is_empty() {
+            return Err(Error::InvalidArgument(
+                "username and password must not be empty".into(),
+            ));
+        }
+        let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
+        let correlation_id = self.options.correlation_id();
+        if !core.authority.is_adfs() {
+            self.check_user_realm(&correlation_id).await?;
+        }
+        let metadata = core.metadata().await?;
+        let mut form = Form::new();
+        form.set("client_id", core.client_id.clone())
+            .set("grant_type", "password")
+            .set("username", self.username.clone())
+            .set("password", self.password.secret())
+            .set("scope", scopes::join(&decorated));
+        let response = core
+            .send_grant(
+                &metadata.token_endpoint,
+                form,
+                &self.options,
+                ApiId::AcquireTokenByUsernamePassword,
+                CacheInfo::NotApplicable,
+                &correlation_id,
+                Some(format!("upn:{}", self.username)),
+                None,
+            )
+            .await?;
+        let mut redeemed = Redeemed::new(response, &self.scopes, "password", correlation_id);
+        redeemed.username = Some(self.username.clone());
+        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+    }
+
+    /// User realm discovery: federated accounts would need WS-Trust, which we do not implement.
+    async fn check_user_realm(&self, correlation_id: &str) -> Result<()> {
+        let core = self.core;
+        let user: String = form_urlencoded::byte_serialize(self.username.as_bytes()).collect();
+        let url = format!(
+            "{}/common/userrealm/{user}?api-version=1.0",
+            core.authority.base_url()
+        );
+        let realm = match core
+            .client
+            .get_json(
+                &url,
+                &[
+                    ("Accept", "application/json"),
+                    ("client-request-id", correlation_id),
+                ],
+            )
+            .await
+        {
+            Ok(r) => r,
+            // No user realm service (404): a managed account, as MSAL Python assumes.
+            Err(Error::InvalidResponse { status, .. }) if status.as_u16() == 404 => return Ok(()),
+            Err(e)
+                if e.service_error()
+                    .and_then(|s| s.status)
+                    .is_some_and(|s| s.as_u16() == 404) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if realm.get("account_type").and_then(|v| v.as_str()) == Some("Federated") {
+            return Err(Error::Unsupported(
+                "username/password for federated accounts (WS-Trust) is not supported; use interactive or device code sign-in".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+into_future!(AcquireTokenByUsernamePassword, AuthenticationResult);

@@ -1,0 +1,173 @@
+//! What every token request accepts, and the glue that makes request builders awaitable.
+
+use std::collections::BTreeMap;
+
+use msal_core::{Error, token_endpoint::claims};
+
+/// Options common to every token request (API.md §5).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestOptions {
+    pub(crate) claims_challenge: Option<String>,
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) extra_body: Vec<(String, String)>,
+    pub(crate) extra_query: Vec<(String, String)>,
+    pub(crate) forwarded_client_claims: Option<String>,
+    #[cfg(feature = "pop")]
+    pub(crate) auth_scheme: Option<msal_pop::PopAuthScheme>,
+}
+
+/// Form fields that never form part of the extended cache key (MSAL Python's exclusion list).
+const EXT_KEY_EXCLUDED: &[&str] = &[
+    "client_id",
+    "grant_type",
+    "scope",
+    "claims",
+    "username",
+    "password",
+    "refresh_token",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "device_code",
+    "assertion",
+    "requested_token_use",
+    "client_assertion",
+    "client_assertion_type",
+    "client_secret",
+    "token_type",
+    "req_cnf",
+    "key_id",
+    "user_federated_identity_credential",
+    "user_id",
+    "client_info",
+];
+
+impl RequestOptions {
+    /// The correlation id of this call: the caller's, or a new one.
+    pub(crate) fn correlation_id(&self) -> String {
+        self.correlation_id
+            .clone()
+            .unwrap_or_else(msal_core::token_endpoint::new_correlation_id)
+    }
+
+    /// Extra request data that isolates cache entries (spec §4.5): non-standard body fields and
+    /// the forwarded client claims (under Python's pseudo-field `client_claims`).
+    pub(crate) fn ext_cache_data(&self, fmi_path: Option<&str>) -> BTreeMap<String, String> {
+        let mut data: BTreeMap<String, String> = self
+            .extra_body
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && !EXT_KEY_EXCLUDED.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        if let Some(p) = fmi_path.filter(|p| !p.is_empty()) {
+            data.insert("fmi_path".into(), p.to_owned());
+        }
+        if let Some(c) = self
+            .forwarded_client_claims
+            .as_ref()
+            .filter(|c| !c.is_empty())
+        {
+            data.insert("client_claims".into(), c.clone());
+        }
+        data
+    }
+
+    /// The `claims` parameter: challenge + capabilities, deep-merged with forwarded claims.
+    pub(crate) fn claims(&self, capabilities: &[String]) -> Result<Option<String>, Error> {
+        let merged = claims::merge_challenge_and_capabilities(
+            self.claims_challenge.as_deref(),
+            capabilities,
+        )?;
+        claims::merge_forwarded(merged, self.forwarded_client_claims.as_deref())
+    }
+
+    /// Whether the cache must be skipped (a claims challenge or PoP).
+    pub(crate) fn bypasses_cache(&self) -> bool {
+        self.claims_challenge
+            .as_ref()
+            .is_some_and(|c| !c.is_empty())
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if let Some(f) = &self.forwarded_client_claims {
+            claims::parse_object(f, "forwarded client claims")?;
+        }
+        if let Some(c) = &self.claims_challenge {
+            if !c.is_empty() {
+                claims::parse_object(c, "claims challenge")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds the common request options (API.md §5) to a builder with an `options: RequestOptions` field.
+macro_rules! request_options {
+    () => {
+        /// A claims challenge (JSON) from Conditional Access or a resource's `WWW-Authenticate`.
+        /// Skips the token cache.
+        pub fn claims_challenge(mut self, claims: impl Into<String>) -> Self {
+            self.options.claims_challenge = Some(claims.into());
+            self
+        }
+
+        /// The `client-request-id` to send (a new UUID by default).
+        pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+            self.options.correlation_id = Some(id.into());
+            self
+        }
+
+        /// An extra form field for the token request (Python's `data=`). Non-standard fields also
+        /// isolate the cached token (spec §4.5).
+        pub fn extra_body_param(
+            mut self,
+            key: impl Into<String>,
+            value: impl Into<String>,
+        ) -> Self {
+            self.options.extra_body.push((key.into(), value.into()));
+            self
+        }
+
+        /// An extra query parameter for the token request (Python's `params=`).
+        pub fn extra_query_param(
+            mut self,
+            key: impl Into<String>,
+            value: impl Into<String>,
+        ) -> Self {
+            self.options.extra_query.push((key.into(), value.into()));
+            self
+        }
+
+        /// Claims (a JSON object) forwarded into the request's `claims`, confidential clients only.
+        pub fn forwarded_client_claims(mut self, claims: impl Into<String>) -> Self {
+            self.options.forwarded_client_claims = Some(claims.into());
+            self
+        }
+
+        /// Requests a Proof-of-Possession token bound to the app's PoP key, signed for one HTTP
+        /// request. The result's `access_token` is then the SHR.
+        #[cfg(feature = "pop")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "pop")))]
+        pub fn auth_scheme(mut self, scheme: msal_pop::PopAuthScheme) -> Self {
+            self.options.auth_scheme = Some(scheme);
+            self
+        }
+    };
+}
+pub(crate) use request_options;
+
+/// Makes a request builder awaitable: `.await` runs `send()`.
+macro_rules! into_future {
+    ($builder:ident, $output:ty) => {
+        impl<'a> std::future::IntoFuture for $builder<'a> {
+            type Output = msal_core::Result<$output>;
+            type IntoFuture =
+                std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'a>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+pub(crate) use into_future;
