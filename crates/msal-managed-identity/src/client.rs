@@ -81,12 +81,13 @@ pub(crate) struct Config {
 
 impl fmt::Debug for Config {
     // `Env` is left out on purpose: a fixed environment's Debug would print IDENTITY_HEADER
-    // and MSI_SECRET.
+    // and MSI_SECRET. So are the cache's contents: this Debug must be safe to log whatever the
+    // cache type's own Debug shows.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManagedIdentityClient")
             .field("identity", &self.identity)
             .field("http", &self.http)
-            .field("token_cache", &self.token_cache)
+            .field("token_cache", &format_args!("TokenCache {{ .. }}"))
             .field("http_cache", &self.http_cache)
             .field("capabilities", &self.capabilities)
             .field("clock", &self.clock)

@@ -131,3 +131,58 @@ pub fn fixture_request(flow: &str) -> serde_json::Value {
     let all: serde_json::Value = serde_json::from_str(MI_REQUESTS).unwrap();
     all[flow][0].clone()
 }
+
+/// One scripted answer: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, String);
+
+/// A scripted transport: answers requests in order from a list, and records them.
+#[derive(Debug, Default, Clone)]
+pub struct Scripted {
+    answers: std::sync::Arc<std::sync::Mutex<Vec<Answer>>>,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<msal_core::http::HttpRequest>>>,
+}
+
+impl Scripted {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn answer(self, status: u16, headers: &[(&str, &str)], body: impl Into<String>) -> Self {
+        self.answers.lock().unwrap().push((
+            status,
+            headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body.into(),
+        ));
+        self
+    }
+
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+#[async_trait::async_trait]
+impl msal_core::http::HttpClient for Scripted {
+    async fn send(
+        &self,
+        request: msal_core::http::HttpRequest,
+    ) -> Result<msal_core::http::HttpResponse, msal_core::http::TransportError> {
+        self.seen.lock().unwrap().push(request);
+        let mut answers = self.answers.lock().unwrap();
+        if answers.is_empty() {
+            return Err(msal_core::http::TransportError::new(
+                msal_core::http::TransportErrorKind::Connect,
+                "no scripted answer left",
+            ));
+        }
+        let (status, headers, body) = answers.remove(0);
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(k, v);
+        }
+        Ok(b.body(body.into_bytes()).unwrap())
+    }
+}
