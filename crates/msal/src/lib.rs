@@ -70,9 +70,9 @@ pub use msal_cache::{SerializableTokenCache, TokenCache};
 pub use msal_core::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthenticationResult,
     AuthorityType, AuthorizationCode, Certificate, ClientCredential, ClientSecret, Clock, Env,
-    Error, IdToken, IdTokenClaims, IdTokenError, InteractionReason, ManualClock, Password,
-    PrivateKeyPem, Prompt, RefreshToken, ResponseMode, Result, SKU, ServiceError, SystemClock,
-    TokenSource, VERSION, credential::AutoRefresher,
+    Error, IdToken, IdTokenClaims, IdTokenError, InstantSleep, InteractionReason, ManualClock,
+    ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken, ResponseMode, Result, SKU,
+    ServiceError, SystemClock, TokenSource, VERSION, credential::AutoRefresher,
 };
 
 /// The traits most apps need: `use msal::prelude::*;`.

@@ -258,10 +258,13 @@ impl TokenEndpointClient {
     ) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
         let resp = self
             .send_with_retry(|| {
-                let mut b = http::Request::builder()
-                    .method(Method::GET)
-                    .uri(url)
-                    .header("Accept", "*/*");
+                let mut b = http::Request::builder().method(Method::GET).uri(url);
+                if !headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+                {
+                    b = b.header("Accept", "*/*");
+                }
                 for (k, v) in headers {
                     b = b.header(*k, *v);
                 }
@@ -392,10 +395,17 @@ impl TokenEndpointClient {
             let sep = if endpoint.contains('?') { '&' } else { '?' };
             format!("{endpoint}{sep}{}", form::encode_pairs(query))
         };
+        // Token requests ask for JSON; the device-code request goes out with the HTTP library's
+        // `*/*`, exactly as MSAL Python sends it.
+        let accept = if telemetry.is_some() {
+            "application/json"
+        } else {
+            "*/*"
+        };
         let mut b = http::Request::builder()
             .method(Method::POST)
             .uri(uri)
-            .header("Accept", "application/json")
+            .header("Accept", accept)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("x-client-sku", crate::SKU)
             .header("x-client-ver", crate::VERSION)

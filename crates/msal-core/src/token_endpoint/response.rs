@@ -28,6 +28,11 @@ const HIDDEN_SUBERRORS: &[&str] = &[
     "device_authentication_failed",
 ];
 
+/// A non-negative integer field sent as a number or a numeric string.
+pub fn lenient_u64_field(map: &Map<String, Value>, key: &str) -> Option<u64> {
+    map.get(key).and_then(crate::token_response::lenient_u64)
+}
+
 /// The `Retry-After` of a response, if any.
 pub fn retry_after(resp: &HttpResponse, now: SystemTime) -> Option<std::time::Duration> {
     resp.headers()

@@ -282,7 +282,6 @@ impl CommonBuilder {
             detected_region: std::sync::Mutex::new(None),
             region_flight: SingleFlight::new(),
             enable_pii_log: self.enable_pii_log,
-            allow_http_authority: self.allow_http_authority,
             token_flights: SingleFlight::new(),
             #[cfg(feature = "pop")]
             pop_key: match self.pop_key {

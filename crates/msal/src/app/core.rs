@@ -47,7 +47,6 @@ pub struct AppCore {
     pub(crate) detected_region: Mutex<Option<Option<String>>>,
     pub(crate) region_flight: SingleFlight<(), Option<String>>,
     pub(crate) enable_pii_log: bool,
-    pub(crate) allow_http_authority: bool,
     /// One token request per cache key at a time (client credentials, silent refresh, OBO).
     pub(crate) token_flights: SingleFlight<String, AuthenticationResult>,
     #[cfg(feature = "pop")]

@@ -22,10 +22,18 @@ impl<'a> GetAccounts<'a> {
     /// Reads the cache (no network).
     pub async fn send(self) -> Result<Vec<Account>> {
         let core = self.core;
-        Ok(core
+        let accounts = core
             .cache
             .get_accounts(core.environments(), self.username.as_deref(), false)
-            .await?)
+            .await?;
+        // Usernames are personal data: logged only when the app opted in.
+        if core.enable_pii_log {
+            let names: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
+            tracing::debug!(target: "msal::app", count = accounts.len(), usernames = ?names, "accounts in the cache");
+        } else {
+            tracing::debug!(target: "msal::app", count = accounts.len(), "accounts in the cache");
+        }
+        Ok(accounts)
     }
 }
 

@@ -61,12 +61,15 @@ impl<'a> AcquireTokenForClient<'a> {
         let pop = pop_requested(&self.options);
 
         let mut fallback = None;
-        let cache_info = if self.force_refresh || self.options.bypasses_cache() || pop {
+        let cache_info = if self.force_refresh || self.options.bypasses_cache() {
             CacheInfo::ForceRefresh
         } else {
             match core.cache.find_access_token(&query, core.now()).await? {
                 Some(at) => match core.usable(&at) {
-                    Ok(()) => return Ok(core.result_from_cache(&at, None, None, correlation_id)),
+                    Ok(()) => {
+                        let hit = core.result_from_cache(&at, None, None, correlation_id);
+                        return crate::flows::pop::sign_if_requested(core, hit, &self.options);
+                    }
                     Err(CacheInfo::ProactivelyRefreshed) => {
                         fallback = Some(at);
                         CacheInfo::ProactivelyRefreshed
@@ -80,7 +83,7 @@ impl<'a> AcquireTokenForClient<'a> {
 
         // One request per (client, tenant, scopes, extension) at a time; the others wait for it.
         let flight_key = format!(
-            "cc|{}|{}|{}|{:?}",
+            "cc|{}|{}|{}|{:?}|{pop}",
             core.client_id,
             core.realm(),
             scopes.join(" "),
@@ -107,16 +110,18 @@ impl<'a> AcquireTokenForClient<'a> {
                     .await
             })
             .await;
-        match (result, fallback) {
-            (Ok(r), _) => Ok(r),
+        // The flight carries the bound token; a PoP SHR is signed per caller, followers included.
+        let result = match (result, fallback) {
+            (Ok(r), _) => r,
             (Err(e), Some(at))
                 if !e.is_interaction_required() && !matches!(e, Error::Configuration(_)) =>
             {
                 tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                Ok(core.result_from_cache(&at, None, None, correlation_id))
+                core.result_from_cache(&at, None, None, correlation_id)
             }
-            (Err(e), _) => Err(e),
-        }
+            (Err(e), _) => return Err(e),
+        };
+        crate::flows::pop::sign_if_requested(core, result, &self.options)
     }
 
     async fn request(
@@ -158,7 +163,7 @@ impl<'a> AcquireTokenForClient<'a> {
             correlation_id.to_owned(),
         );
         redeemed.ext_cache_data = ext;
-        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+        crate::flows::pop::finish_bound(core, redeemed, &self.options).await
     }
 }
 

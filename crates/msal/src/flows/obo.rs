@@ -64,18 +64,28 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             )
             .ext_cache_data(ext.clone())
             .user_assertion_hash(hash.clone());
+            #[cfg(feature = "pop")]
+            let query = match &self.options.auth_scheme {
+                Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
+                None => query,
+            };
             if let Some(at) = core.cache.find_access_token(&query, core.now()).await? {
                 if core.usable(&at).is_ok() {
-                    return Ok(core.result_from_cache(&at, None, None, correlation_id));
+                    let hit = core.result_from_cache(&at, None, None, correlation_id);
+                    return crate::flows::pop::sign_if_requested(core, hit, &self.options);
                 }
             }
         }
-        let key = format!("obo|{hash}|{}|{:?}", self.scopes.join(" "), ext);
-        core.token_flights
+        let pop = crate::flows::client_credentials::pop_requested(&self.options);
+        let key = format!("obo|{hash}|{}|{:?}|{pop}", self.scopes.join(" "), ext);
+        let result = core
+            .token_flights
             .run(key, || {
                 self.request(hash.clone(), cache_info, correlation_id.clone())
             })
-            .await
+            .await?;
+        // The flight carries the bound token; each caller signs its own SHR.
+        crate::flows::pop::sign_if_requested(core, result, &self.options)
     }
 
     async fn request(
@@ -108,7 +118,7 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         let mut redeemed = Redeemed::new(response, &self.scopes, JWT_BEARER_GRANT, correlation_id);
         redeemed.user_assertion_hash = Some(hash);
         redeemed.ext_cache_data = self.options.ext_cache_data(None);
-        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+        crate::flows::pop::finish_bound(core, redeemed, &self.options).await
     }
 }
 

@@ -27,6 +27,37 @@ pub(crate) async fn finish_with_scheme(
     core.finish(redeemed).await
 }
 
+/// Caches the response bound to the PoP key (when PoP was asked for) and returns the result
+/// with the bound token, unsigned: the caller signs per request (single-flight followers too).
+pub(crate) async fn finish_bound(
+    core: &AppCore,
+    redeemed: Redeemed<'_>,
+    options: &RequestOptions,
+) -> Result<AuthenticationResult> {
+    #[cfg(feature = "pop")]
+    if options.auth_scheme.is_some() {
+        let mut redeemed = redeemed;
+        redeemed.key_id = Some(core.pop_key()?.kid().to_owned());
+        return core.finish(redeemed).await;
+    }
+    let _ = options;
+    core.finish(redeemed).await
+}
+
+/// Signs an SHR over the result's token when the request asked for PoP.
+pub(crate) fn sign_if_requested(
+    core: &AppCore,
+    result: AuthenticationResult,
+    options: &RequestOptions,
+) -> Result<AuthenticationResult> {
+    #[cfg(feature = "pop")]
+    if let Some(scheme) = &options.auth_scheme {
+        return sign(core, result, scheme);
+    }
+    let _ = (core, options);
+    Ok(result)
+}
+
 /// Replaces the bound access token with an SHR for `scheme`.
 #[cfg(feature = "pop")]
 pub(crate) fn sign(

@@ -96,7 +96,8 @@ impl<'a> AcquireTokenSilent<'a> {
             .run(flight_key, || self.refresh(cache_info, &correlation_id))
             .await;
         match (outcome, fallback) {
-            (Ok(r), _) => Ok(r),
+            // The flight carries the bound token; each caller signs its own SHR.
+            (Ok(r), _) => crate::flows::pop::sign_if_requested(core, r, &self.options),
             (Err(e), Some(at)) => {
                 tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
                 self.from_cache(&at, correlation_id).await
@@ -246,8 +247,7 @@ impl<'a> AcquireTokenSilent<'a> {
         redeemed.skip_account_creation = true;
         redeemed.redeemed_refresh_token = Some(rt);
         redeemed.ext_cache_data = self.options.ext_cache_data(None);
-        let mut result =
-            crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await?;
+        let mut result = crate::flows::pop::finish_bound(core, redeemed, &self.options).await?;
         if result.account.is_none() {
             result.account = Some(self.account.clone());
         }

@@ -69,11 +69,15 @@ impl<'a> AcquireTokenByUsernamePassword<'a> {
     /// User realm discovery: federated accounts would need WS-Trust, which we do not implement.
     async fn check_user_realm(&self, correlation_id: &str) -> Result<()> {
         let core = self.core;
-        let user: String = form_urlencoded::byte_serialize(self.username.as_bytes()).collect();
-        let url = format!(
-            "{}/common/userrealm/{user}?api-version=1.0",
-            core.authority.base_url()
-        );
+        // MSAL Python sends the UPN unescaped; the path-segment encoding keeps `@` and escapes only
+        // what would change the URL's structure (`/`, `?`, `#`, spaces).
+        let mut url = url::Url::parse(&core.authority.base_url())
+            .map_err(|e| Error::Configuration(format!("invalid authority URL: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|()| Error::Configuration("the authority URL cannot have a path".into()))?
+            .extend(["common", "userrealm", self.username.as_str()]);
+        url.set_query(Some("api-version=1.0"));
+        let url = url.to_string();
         let realm = match core
             .client
             .get_json(

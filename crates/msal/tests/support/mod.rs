@@ -8,6 +8,7 @@ use msal::{
     PublicClientApplication, PublicClientApplicationBuilder, authority::DiscoveryCache,
     http::ReqwestClient,
 };
+#[allow(unused_imports)]
 pub use msal_emulator::{Emulator, EmulatorConfig, Endpoint, Fault, FaultRule, LoggedRequest, ids};
 
 pub async fn emulator() -> Emulator {
