@@ -12,12 +12,27 @@ use std::{
 };
 
 /// Where environment variables and well-known files are read from.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows variable names only: values include managed-identity secrets
+/// (`IDENTITY_HEADER`, `MSI_SECRET`).
+#[derive(Clone)]
 pub struct Env {
     inner: Arc<EnvInner>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.inner {
+            EnvInner::Process => f.write_str("Env::Process"),
+            EnvInner::Fixed { vars, files } => f
+                .debug_struct("Env::Fixed")
+                .field("vars", &vars.keys().collect::<Vec<_>>())
+                .field("files", files)
+                .finish(),
+        }
+    }
+}
+
 enum EnvInner {
     Process,
     Fixed {
@@ -103,6 +118,13 @@ impl Env {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let env = Env::from_vars([("IDENTITY_HEADER", "very-secret")]);
+        let shown = format!("{env:?}");
+        assert!(shown.contains("IDENTITY_HEADER") && !shown.contains("very-secret"));
+    }
 
     #[test]
     fn fixed_env_has_only_its_vars_and_files() {

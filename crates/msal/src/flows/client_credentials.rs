@@ -12,6 +12,7 @@ use msal_core::{
         telemetry::{ApiId, CacheInfo},
     },
 };
+use tracing::Instrument as _;
 
 use crate::{
     app::core::{AppCore, Redeemed},
@@ -47,17 +48,27 @@ impl<'a> AcquireTokenForClient<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<AuthenticationResult> {
+        let correlation_id = self.options.correlation_id();
+        let span = tracing::debug_span!(target: "msal::app", "acquire_token_for_client",
+            msal.correlation_id = %correlation_id, msal.api = "acquire_token_for_client",
+            client_id = %self.core.client_id);
+        self.run(correlation_id).instrument(span).await
+    }
+
+    async fn run(self, correlation_id: String) -> Result<AuthenticationResult> {
         let core = self.core;
         self.options.validate()?;
         let scopes = scopes::app_scopes(&self.scopes)?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
-        let correlation_id = self.options.correlation_id();
-        let span = tracing::debug_span!(target: "msal::app", "acquire_token_for_client",
-            msal.correlation_id = %correlation_id, client_id = %core.client_id);
-        let _guard = span.enter();
         let query =
             AccessTokenQuery::app(&core.client_id, core.realm(), core.environments(), &scopes)
                 .ext_cache_data(ext.clone());
+        // A PoP request may only be served by a token bound to our key, never by a bearer one.
+        #[cfg(feature = "pop")]
+        let query = match &self.options.auth_scheme {
+            Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
+            None => query,
+        };
         let pop = pop_requested(&self.options);
 
         let mut fallback = None;
@@ -79,7 +90,6 @@ impl<'a> AcquireTokenForClient<'a> {
                 None => CacheInfo::NoCachedAccessToken,
             }
         };
-        drop(_guard);
 
         // One request per (client, tenant, scopes, extension) at a time; the others wait for it.
         let flight_key = format!(

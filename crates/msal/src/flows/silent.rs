@@ -9,6 +9,7 @@ use msal_core::{
         telemetry::{ApiId, CacheInfo},
     },
 };
+use tracing::Instrument as _;
 
 use crate::{
     app::core::{AppCore, Redeemed},
@@ -45,10 +46,17 @@ impl<'a> AcquireTokenSilent<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<AuthenticationResult> {
+        let correlation_id = self.options.correlation_id();
+        let span = tracing::debug_span!(target: "msal::app", "acquire_token_silent",
+            msal.correlation_id = %correlation_id, msal.api = "acquire_token_silent",
+            client_id = %self.core.client_id);
+        self.run(correlation_id).instrument(span).await
+    }
+
+    async fn run(self, correlation_id: String) -> Result<AuthenticationResult> {
         let core = self.core;
         self.options.validate()?;
         scopes::validate(&self.scopes)?;
-        let correlation_id = self.options.correlation_id();
         let ext = self.options.ext_cache_data(None);
         let home = self.account.home_account_id.clone();
         #[allow(unused_mut)]
