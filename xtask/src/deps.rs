@@ -13,7 +13,13 @@ use std::{
 use serde_json::Value;
 
 /// Crates that must stay transport- and TLS-free.
-const PROTOCOL_CRATES: &[&str] = &["msal-core", "msal-authority", "msal-cache", "msal-pop", "msal-managed-identity"];
+const PROTOCOL_CRATES: &[&str] = &[
+    "msal-core",
+    "msal-authority",
+    "msal-cache",
+    "msal-pop",
+    "msal-managed-identity",
+];
 
 /// What they must never reach through normal (non-dev) dependencies.
 const FORBIDDEN: &[&str] = &[
@@ -42,15 +48,25 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !out.status.success() {
-        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let meta: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata output: {e}"))?;
+    let meta: Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata output: {e}"))?;
     let violations = violations(&meta)?;
     if violations.is_empty() {
-        eprintln!("    protocol crates are free of transports and TLS: {}", PROTOCOL_CRATES.join(", "));
+        eprintln!(
+            "    protocol crates are free of transports and TLS: {}",
+            PROTOCOL_CRATES.join(", ")
+        );
         Ok(())
     } else {
-        Err(format!("dependency rule broken:\n  {}", violations.join("\n  ")))
+        Err(format!(
+            "dependency rule broken:\n  {}",
+            violations.join("\n  ")
+        ))
     }
 }
 
@@ -77,7 +93,10 @@ fn violations(meta: &Value) -> Result<Vec<String>, String> {
         .collect();
     let mut found = Vec::new();
     for krate in PROTOCOL_CRATES {
-        let Some((start, pkg)) = packages.iter().find(|(_, p)| p["name"] == *krate && p["source"].is_null()) else {
+        let Some((start, pkg)) = packages
+            .iter()
+            .find(|(_, p)| p["name"] == *krate && p["source"].is_null())
+        else {
             return Err(format!("{krate} is not in the workspace"));
         };
         // Declared tokio features.
@@ -97,14 +116,18 @@ fn violations(meta: &Value) -> Result<Vec<String>, String> {
             if !seen.insert(id.clone()) {
                 continue;
             }
-            let Some(node) = nodes.get(id.as_str()) else { continue };
+            let Some(node) = nodes.get(id.as_str()) else {
+                continue;
+            };
             for dep in node["deps"].as_array().into_iter().flatten() {
                 let normal = dep["dep_kinds"]
                     .as_array()
                     .into_iter()
                     .flatten()
                     .any(|k| k["kind"].is_null());
-                let Some(dep_id) = dep["pkg"].as_str() else { continue };
+                let Some(dep_id) = dep["pkg"].as_str() else {
+                    continue;
+                };
                 if !normal {
                     continue;
                 }

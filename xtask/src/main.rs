@@ -75,7 +75,9 @@ fn cargo() -> Command {
 fn step(name: &str, mut cmd: Command) -> Result<(), String> {
     eprintln!("==> {name}");
     let start = Instant::now();
-    let status = cmd.status().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{name}: cannot start: {e}"))?;
     eprintln!("    {name}: {:.1}s", start.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
@@ -107,12 +109,26 @@ fn test(args: &[String]) -> Result<(), String> {
     })?;
 
     let mut c = cargo();
-    c.args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
+    c.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     step("cargo clippy -D warnings", c)?;
 
     if has_nextest() {
         let mut c = cargo();
-        c.args(["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"]);
+        c.args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+            "--no-fail-fast",
+        ]);
         step("cargo nextest run", c)?;
         let mut c = cargo();
         c.args(["test", "--workspace", "--all-features", "--doc"]);
@@ -123,13 +139,26 @@ fn test(args: &[String]) -> Result<(), String> {
         step("cargo test", c)?;
     }
 
+    if interop::python_available() {
+        interop::run(&root())?;
+    } else {
+        eprintln!("==> interop with MSAL Python: SKIPPED (no python3 on this machine)");
+    }
+
     if !quick {
         let mut c = cargo();
         c.args(["check", "-p", "msal", "--no-default-features"]);
         step("msal with no default features", c)?;
         for feature in FACADE_FEATURES {
             let mut c = cargo();
-            c.args(["check", "-p", "msal", "--no-default-features", "--features", feature]);
+            c.args([
+                "check",
+                "-p",
+                "msal",
+                "--no-default-features",
+                "--features",
+                feature,
+            ]);
             step(&format!("msal with only `{feature}`"), c)?;
         }
         let mut c = cargo();
@@ -137,20 +166,42 @@ fn test(args: &[String]) -> Result<(), String> {
         c.env("RUSTDOCFLAGS", "-D warnings");
         step("cargo doc -D warnings", c)?;
     }
-    eprintln!("xtask test: all checks passed in {:.0}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask test: all checks passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
 fn demo() -> Result<(), String> {
     let mut c = cargo();
-    c.args(["run", "--quiet", "-p", "msal", "--example", "demo", "--features", "full"]);
+    c.args([
+        "run",
+        "--quiet",
+        "-p",
+        "msal",
+        "--example",
+        "demo",
+        "--features",
+        "full",
+    ]);
     step("demo", c)
 }
 
 fn bench() -> Result<(), String> {
     let mut c = cargo();
-    c.args(["bench", "--workspace", "--", "--warm-up-time", "1", "--measurement-time", "3"]);
+    c.args([
+        "bench",
+        "--workspace",
+        "--",
+        "--warm-up-time",
+        "1",
+        "--measurement-time",
+        "3",
+    ]);
     step("cargo bench", c)?;
-    eprintln!("criterion reports are under target/criterion; BENCHMARKS.md records the numbers and the machine");
+    eprintln!(
+        "criterion reports are under target/criterion; BENCHMARKS.md records the numbers and the machine"
+    );
     Ok(())
 }

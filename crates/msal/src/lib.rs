@@ -46,6 +46,8 @@
 mod app;
 mod flows;
 pub mod http;
+#[cfg(feature = "interactive")]
+mod interactive;
 mod request;
 
 pub use app::{
@@ -66,6 +68,9 @@ pub use flows::{
     user_fic::{AcquireTokenByUserFic, UserIdentifier},
     username_password::AcquireTokenByUsernamePassword,
 };
+#[cfg(feature = "interactive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "interactive")))]
+pub use interactive::{AcquireTokenInteractive, BrowserOpener, SystemBrowser, Ui};
 pub use msal_cache::{SerializableTokenCache, TokenCache};
 pub use msal_core::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthenticationResult,

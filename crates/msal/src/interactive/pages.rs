@@ -165,7 +165,11 @@ mod tests {
         assert!(e.body.starts_with(
             "Authentication failed. access_denied: <script>x</script>. (https://e.example/?a=1&b=2)."
         ));
-        assert!(t.success(&vars()).body.starts_with("Authentication complete."));
+        assert!(
+            t.success(&vars())
+                .body
+                .starts_with("Authentication complete.")
+        );
         assert!(t.welcome(&vars()).is_none());
     }
 }

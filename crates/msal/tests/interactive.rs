@@ -1,0 +1,436 @@
+//! Interactive sign-in end to end: a stand-in browser signs in at the emulator, reads its
+//! auto-submitting form_post page and posts it to our loopback listener.
+#![cfg(feature = "interactive")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::{
+    io,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use msal::{
+    BrowserOpener, Error, TokenSource, Ui,
+    http::{HttpClient as _, ReqwestClient},
+    prelude::*,
+};
+use support::*;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+/// What the stand-in browser does once opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    /// Sign in and post the answer.
+    SignIn,
+    /// Ask for /favicon.ico first, as browsers do.
+    FaviconFirst,
+    /// Post the answer with another state.
+    ForgeState,
+    /// Open nothing and never answer (the user walked away).
+    Idle,
+    /// Fail to open.
+    Fail,
+    /// Load the welcome page and follow its link.
+    Welcome,
+}
+
+#[derive(Debug, Clone)]
+struct FakeBrowser {
+    http: ReqwestClient,
+    act: Act,
+    opened: Arc<Mutex<Vec<String>>>,
+    /// (status, body) of each loopback answer, in order.
+    pages: Arc<Mutex<Vec<(u16, String)>>>,
+}
+
+impl FakeBrowser {
+    fn new(emu: &Emulator, act: Act) -> Self {
+        Self {
+            http: http(emu),
+            act,
+            opened: Arc::default(),
+            pages: Arc::default(),
+        }
+    }
+
+    fn opened(&self) -> String {
+        self.opened
+            .lock()
+            .unwrap()
+            .first()
+            .cloned()
+            .expect("opened")
+    }
+
+    /// The loopback pages, once `n` have arrived.
+    async fn pages(&self, n: usize) -> Vec<(u16, String)> {
+        for _ in 0..500 {
+            if self.pages.lock().unwrap().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.pages.lock().unwrap().clone()
+    }
+
+    async fn play(self, mut url: String) {
+        if self.act == Act::Welcome {
+            let (status, page) = loopback(&url, "GET", None).await;
+            assert_eq!(status, 200);
+            url = unescape(between(&page, "href=\"", "\"").expect("a link"));
+        }
+        let mut request = msal::http::HttpRequest::new(Vec::new());
+        *request.uri_mut() = url.parse().unwrap();
+        let answer = self.http.send(request).await.unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "the emulator answers form_post with a page"
+        );
+        let page = String::from_utf8(answer.into_body()).unwrap();
+        let action = unescape(between(&page, "action=\"", "\"").unwrap());
+        let mut fields: Vec<(String, String)> = page
+            .split("<input type=\"hidden\" ")
+            .skip(1)
+            .map(|input| {
+                (
+                    unescape(between(input, "name=\"", "\"").unwrap()),
+                    unescape(between(input, "value=\"", "\"").unwrap()),
+                )
+            })
+            .collect();
+        if self.act == Act::ForgeState {
+            for (k, v) in &mut fields {
+                if k == "state" {
+                    *v = "forged-state".into();
+                }
+            }
+        }
+        if self.act == Act::FaviconFirst {
+            let origin = action.trim_end_matches('/').to_owned();
+            let favicon = loopback(&format!("{origin}/favicon.ico"), "GET", None).await;
+            self.pages.lock().unwrap().push(favicon);
+        }
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&fields)
+            .finish();
+        let answer = loopback(&action, "POST", Some(&body)).await;
+        self.pages.lock().unwrap().push(answer);
+    }
+}
+
+impl BrowserOpener for FakeBrowser {
+    fn open(&self, url: &str) -> io::Result<()> {
+        self.opened.lock().unwrap().push(url.to_owned());
+        match self.act {
+            Act::Fail => Err(io::Error::other("no browser here")),
+            Act::Idle => Ok(()),
+            _ => {
+                // A real browser runs beside the app: never block the caller.
+                tokio::spawn(self.clone().play(url.to_owned()));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn between<'s>(s: &'s str, start: &str, end: &str) -> Option<&'s str> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some(&s[from..from + len])
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A plain HTTP/1.1 request to the loopback listener (always reached on 127.0.0.1).
+async fn loopback(url: &str, method: &str, form: Option<&str>) -> (u16, String) {
+    let url = url::Url::parse(url).unwrap();
+    let port = url.port().unwrap();
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let body = form.unwrap_or_default();
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: localhost:{port}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The loopback port named in the sign-in URL's redirect_uri.
+fn redirect_port(auth_uri: &str) -> u16 {
+    let url = url::Url::parse(auth_uri).unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    url::Url::parse(&redirect).unwrap().port().unwrap()
+}
+
+async fn assert_closed(port: u16) {
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).await.is_err(),
+        "the listener on {port} is closed"
+    );
+}
+
+#[tokio::test]
+async fn signs_in_through_the_browser_and_caches_the_account() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::SignIn);
+    let launched = Arc::new(Mutex::new(Vec::new()));
+    let seen = launched.clone();
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .on_before_launching_ui(move |ui| seen.lock().unwrap().push(ui))
+        .extra_scopes_to_consent(["https://other.fake-entra.invalid/Other.Read"])
+        .await
+        .unwrap();
+    assert_eq!(*launched.lock().unwrap(), vec![Ui::Browser]);
+    assert_eq!(result.token_source, TokenSource::IdentityProvider);
+    let account = result.account.clone().unwrap();
+    assert_eq!(account.username, ids::USER_UPN);
+    assert_eq!(
+        account.account_source.as_deref(),
+        Some("authorization_code")
+    );
+
+    let auth_uri = browser.opened();
+    let port = redirect_port(&auth_uri);
+    assert!(auth_uri.contains("response_mode=form_post"));
+    assert!(auth_uri.contains("code_challenge_method=S256"));
+    assert!(
+        auth_uri.contains("Other.Read"),
+        "extra consent scopes are asked for"
+    );
+    let pages = browser.pages(1).await;
+    assert_eq!(pages[0].0, 200);
+    assert!(pages[0].1.starts_with("Authentication complete."));
+
+    let token = sent(&emu, "POST", "/oauth2/v2.0/token").remove(0);
+    assert_eq!(token.form_param("grant_type"), Some("authorization_code"));
+    let redirect = format!("http://localhost:{port}");
+    assert_eq!(token.form_param("redirect_uri"), Some(redirect.as_str()));
+    assert!(token.form_param("code_verifier").is_some());
+    assert!(!token.form_param("scope").unwrap().contains("Other.Read"));
+    assert!(
+        token
+            .header("X-AnchorMailbox")
+            .is_some_and(|a| a.starts_with("Oid:"))
+    );
+    assert_closed(port).await;
+
+    // The account and tokens are in the cache: silent works without the browser.
+    let accounts = app.get_accounts().await.unwrap();
+    assert_eq!(accounts, vec![account.clone()]);
+    let silent = app
+        .acquire_token_silent([ids::USER_SCOPE], &account)
+        .await
+        .unwrap();
+    assert_eq!(silent.token_source, TokenSource::Cache);
+    assert_eq!(silent.access_token, result.access_token);
+}
+
+#[tokio::test]
+async fn a_declined_sign_in_shows_the_failure_page() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::SignIn);
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .login_hint("access_denied@error.invalid")
+        .error_template("<p>$error: $error_description</p>")
+        .browser_opener(browser.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AuthorizationDeclined(_)), "{err:?}");
+    assert_eq!(err.service_error().unwrap().error, "access_denied");
+    let pages = browser.pages(1).await;
+    assert_eq!(pages[0].0, 400);
+    assert!(
+        pages[0].1.starts_with("<p>access_denied: AADSTS90000"),
+        "{}",
+        pages[0].1
+    );
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 0);
+}
+
+#[tokio::test]
+async fn a_forged_state_ends_the_flow_without_redeeming() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::ForgeState);
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+    let pages = browser.pages(1).await;
+    assert_eq!(pages[0].0, 400);
+    assert!(pages[0].1.contains("state_mismatch"));
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 0);
+    assert!(app.get_accounts().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_stray_favicon_request_does_not_end_the_flow() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::FaviconFirst);
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .await
+        .unwrap();
+    assert!(result.account.is_some());
+    let pages = browser.pages(2).await;
+    assert_eq!(pages[0].0, 404);
+    assert_eq!(pages[1].0, 200);
+}
+
+#[tokio::test]
+async fn no_answer_times_out_and_closes_the_listener() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::Idle);
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .timeout(Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert_closed(redirect_port(&browser.opened())).await;
+}
+
+#[tokio::test]
+async fn cancel_on_and_dropping_the_future_close_the_listener() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::Idle);
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .cancel_on(tokio::time::sleep(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert_closed(redirect_port(&browser.opened())).await;
+
+    let browser = FakeBrowser::new(&emu, Act::Idle);
+    let request = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .into_future();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), request)
+            .await
+            .is_err()
+    );
+    assert_closed(redirect_port(&browser.opened())).await;
+}
+
+#[tokio::test]
+async fn a_browser_that_fails_to_open() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(FakeBrowser::new(&emu, Act::Fail))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Browser(_)), "{err:?}");
+
+    // With on_auth_uri the user is shown the URL instead, and signs in with it.
+    let player = FakeBrowser::new(&emu, Act::SignIn);
+    let shown = player.clone();
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(FakeBrowser::new(&emu, Act::Fail))
+        .on_auth_uri(move |uri| {
+            shown.open(uri).unwrap();
+        })
+        .await
+        .unwrap();
+    assert!(result.account.is_some());
+}
+
+#[tokio::test]
+async fn the_port_and_redirect_uri_options() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let browser = FakeBrowser::new(&emu, Act::SignIn);
+    app.acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .port(port)
+        .await
+        .unwrap();
+    assert_eq!(redirect_port(&browser.opened()), port);
+
+    let browser = FakeBrowser::new(&emu, Act::SignIn);
+    app.acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .redirect_uri("http://127.0.0.1/callback")
+        .await
+        .unwrap();
+    let token = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
+    let redirect = token.form_param("redirect_uri").unwrap();
+    assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback"));
+
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .redirect_uri("https://app.example/callback")
+        .browser_opener(FakeBrowser::new(&emu, Act::SignIn))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_welcome_page_leads_to_the_sign_in() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::Welcome);
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .welcome_template("<a href=\"$auth_uri\">Sign in</a> or <a href=\"$abort_uri\">abort</a>")
+        .success_template("<h1>Done</h1>")
+        .browser_opener(browser.clone())
+        .await
+        .unwrap();
+    assert!(result.account.is_some());
+    assert!(browser.opened().ends_with("?welcome=true"));
+    assert_eq!(browser.pages(1).await[0], (200, "<h1>Done</h1>".to_owned()));
+}
