@@ -225,8 +225,8 @@ async fn main() -> Result<(), BoxError> {
     let _ = std::fs::remove_dir_all(&dir);
 
     println!(
-        "\n{:<42} {:<18} {:>9}  {}",
-        "scenario", "token source", "latency", "result"
+        "\n{:<42} {:<18} {:>9}  result",
+        "scenario", "token source", "latency"
     );
     println!("{}", "-".repeat(110));
     for row in &rows {

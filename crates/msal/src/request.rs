@@ -92,10 +92,10 @@ impl RequestOptions {
         if let Some(f) = &self.forwarded_client_claims {
             claims::parse_object(f, "forwarded client claims")?;
         }
-        if let Some(c) = &self.claims_challenge {
-            if !c.is_empty() {
-                claims::parse_object(c, "claims challenge")?;
-            }
+        if let Some(c) = &self.claims_challenge
+            && !c.is_empty()
+        {
+            claims::parse_object(c, "claims challenge")?;
         }
         Ok(())
     }

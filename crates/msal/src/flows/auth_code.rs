@@ -473,10 +473,10 @@ pub(crate) fn check_id_token(
     let Some(claims) = &result.id_token_claims else {
         return Ok(());
     };
-    if let Some(expected) = expected_nonce {
-        if claims.nonce.as_deref().map(|n| msal_core_eq(n, expected)) != Some(true) {
-            return Err(Error::IdToken(IdTokenError::NonceMismatch));
-        }
+    if let Some(expected) = expected_nonce
+        && claims.nonce.as_deref().map(|n| msal_core_eq(n, expected)) != Some(true)
+    {
+        return Err(Error::IdToken(IdTokenError::NonceMismatch));
     }
     if let Some(max_age) = max_age {
         let auth_time = claims

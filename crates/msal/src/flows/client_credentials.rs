@@ -105,15 +105,10 @@ impl<'a> AcquireTokenForClient<'a> {
             .run(flight_key, || async {
                 if !forced && fallback.is_none() {
                     // A caller that led an earlier flight may have filled the cache meanwhile.
-                    if let Some(at) = core.cache.find_access_token(&query, core.now()).await? {
-                        if core.usable(&at).is_ok() {
-                            return Ok(core.result_from_cache(
-                                &at,
-                                None,
-                                None,
-                                correlation_id.clone(),
-                            ));
-                        }
+                    if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
+                        && core.usable(&at).is_ok()
+                    {
+                        return Ok(core.result_from_cache(&at, None, None, correlation_id.clone()));
                     }
                 }
                 self.request(&scopes, cache_info, &correlation_id, ext.clone())

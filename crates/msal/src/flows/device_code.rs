@@ -156,6 +156,7 @@ async fn initiate(
 
 type ExitCondition<'a> = Box<dyn Fn(&DeviceFlow) -> bool + Send + Sync + 'a>;
 type CancelFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+type DeviceCodeCallback<'a> = Box<dyn Fn(&DeviceFlow) + Send + Sync + 'a>;
 
 /// `acquire_token_by_device_flow`: see [`PublicClientApplication::acquire_token_by_device_flow`](crate::PublicClientApplication::acquire_token_by_device_flow).
 #[must_use = "a request does nothing until it is sent or awaited"]
@@ -309,7 +310,7 @@ pub struct AcquireTokenWithDeviceCode<'a> {
     pub(crate) core: &'a AppCore,
     pub(crate) scopes: Vec<String>,
     pub(crate) options: RequestOptions,
-    pub(crate) on_device_code: Option<Box<dyn Fn(&DeviceFlow) + Send + Sync + 'a>>,
+    pub(crate) on_device_code: Option<DeviceCodeCallback<'a>>,
     pub(crate) cancel: Option<CancelFuture<'a>>,
 }
 

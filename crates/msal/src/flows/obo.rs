@@ -69,11 +69,11 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
                 Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
                 None => query,
             };
-            if let Some(at) = core.cache.find_access_token(&query, core.now()).await? {
-                if core.usable(&at).is_ok() {
-                    let hit = core.result_from_cache(&at, None, None, correlation_id);
-                    return crate::flows::pop::sign_if_requested(core, hit, &self.options);
-                }
+            if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
+                && core.usable(&at).is_ok()
+            {
+                let hit = core.result_from_cache(&at, None, None, correlation_id);
+                return crate::flows::pop::sign_if_requested(core, hit, &self.options);
             }
         }
         let pop = crate::flows::client_credentials::pop_requested(&self.options);

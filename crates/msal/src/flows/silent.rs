@@ -80,7 +80,7 @@ impl<'a> AcquireTokenSilent<'a> {
         } else {
             match core.cache.find_access_token(&query, core.now()).await? {
                 Some(at) => match core.usable(&at) {
-                    Ok(()) => return self.from_cache(&at, correlation_id).await,
+                    Ok(()) => return self.answer_from_cache(&at, correlation_id).await,
                     Err(CacheInfo::ProactivelyRefreshed) => {
                         fallback = Some(at);
                         CacheInfo::ProactivelyRefreshed
@@ -108,13 +108,13 @@ impl<'a> AcquireTokenSilent<'a> {
             (Ok(r), _) => crate::flows::pop::sign_if_requested(core, r, &self.options),
             (Err(e), Some(at)) => {
                 tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                self.from_cache(&at, correlation_id).await
+                self.answer_from_cache(&at, correlation_id).await
             }
             (Err(e), None) => Err(e),
         }
     }
 
-    async fn from_cache(
+    async fn answer_from_cache(
         &self,
         at: &msal_cache::CachedAccessToken,
         correlation_id: String,

@@ -44,10 +44,10 @@ impl BrowserOpener for SystemBrowser {
             // WSL has no Linux browser more often than not; the Windows one is reachable through
             // these helpers. explorer.exe exits with 1 even when it opened the URL.
             for (program, ok_codes) in [("wslview", &[0][..]), ("explorer.exe", &[0, 1][..])] {
-                if let Ok(status) = Command::new(program).arg(url).status() {
-                    if status.code().is_some_and(|c| ok_codes.contains(&c)) {
-                        return Ok(());
-                    }
+                if let Ok(status) = Command::new(program).arg(url).status()
+                    && status.code().is_some_and(|c| ok_codes.contains(&c))
+                {
+                    return Ok(());
                 }
             }
         }

@@ -225,10 +225,10 @@ fn judge(request: &Request, expect: &Expect<'_>) -> (u16, Page, Outcome) {
     let code = fields.get("code").filter(|c| !c.is_empty());
     let error = fields.get("error").filter(|e| !e.is_empty());
     if code.is_none() && error.is_none() {
-        if fields.get("welcome") == Some("true") {
-            if let Some(page) = expect.templates.welcome(&vars(expect)) {
-                return (200, page, None);
-            }
+        if fields.get("welcome") == Some("true")
+            && let Some(page) = expect.templates.welcome(&vars(expect))
+        {
+            return (200, page, None);
         }
         // A favicon, a reload, a prefetch: not the answer, so keep waiting.
         return (404, plain("Not found"), None);

@@ -31,6 +31,7 @@ use crate::{
 
 type CancelFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 type Callback<'a, T> = Box<dyn Fn(T) + Send + Sync + 'a>;
+type AuthUriCallback<'a> = Box<dyn Fn(&str) + Send + Sync + 'a>;
 
 /// `acquire_token_interactive`: see
 /// [`PublicClientApplication::acquire_token_interactive`](crate::PublicClientApplication::acquire_token_interactive).
@@ -58,7 +59,7 @@ pub struct AcquireTokenInteractive<'a> {
     on_before_launching_ui: Option<Callback<'a, Ui>>,
     templates: Templates,
     browser: Option<Box<dyn BrowserOpener>>,
-    on_auth_uri: Option<Box<dyn Fn(&str) + Send + Sync + 'a>>,
+    on_auth_uri: Option<AuthUriCallback<'a>>,
     cancel: Option<CancelFuture<'a>>,
 }
 
