@@ -1,6 +1,6 @@
 //! Interactive sign-in end to end: a stand-in browser signs in at the emulator, reads its
 //! auto-submitting form_post page and posts it to our loopback listener.
-#![cfg(feature = "interactive")]
+#![cfg(all(feature = "interactive", feature = "reqwest"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
