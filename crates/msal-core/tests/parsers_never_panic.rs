@@ -1,0 +1,118 @@
+//! Property tests: every parser of outside input in msal-core answers arbitrary bytes and
+//! structured-but-wrong JSON with a value or a typed error, never a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use msal_core::{
+    ServiceError, TokenResponse,
+    id_token::{ClientInfo, decode_jwt_payload, decode_unverified},
+    token_endpoint::{response::interpret, throttle::parse_retry_after},
+};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+/// JSON values up to a small depth, with the field names our parsers look for.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
+        ".{0,40}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((field_name(), inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn field_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("access_token".to_owned()),
+        Just("expires_in".to_owned()),
+        Just("ext_expires_in".to_owned()),
+        Just("refresh_in".to_owned()),
+        Just("expires_on".to_owned()),
+        Just("token_type".to_owned()),
+        Just("refresh_token".to_owned()),
+        Just("id_token".to_owned()),
+        Just("client_info".to_owned()),
+        Just("scope".to_owned()),
+        Just("foci".to_owned()),
+        Just("error".to_owned()),
+        Just("error_codes".to_owned()),
+        Just("error_description".to_owned()),
+        Just("claims".to_owned()),
+        "[a-z_]{1,12}",
+    ]
+}
+
+fn response(
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    retry_after: Option<String>,
+) -> http::Response<Vec<u8>> {
+    let mut b = http::Response::builder().status(status);
+    if let Some(ct) = content_type.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
+        b = b.header("content-type", ct);
+    }
+    if let Some(ra) = retry_after.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
+        b = b.header("retry-after", ra);
+    }
+    b.body(body).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn token_responses_from_arbitrary_json(v in json_value()) {
+        if let Value::Object(map) = v.clone() {
+            let _ = TokenResponse::from_json(http::StatusCode::OK, map);
+        }
+        let _ = ServiceError::from_json(Some(http::StatusCode::BAD_REQUEST), &v);
+    }
+
+    #[test]
+    fn http_answers_from_arbitrary_bytes(
+        status in 100u16..600,
+        ct in proptest::option::of(".{0,30}"),
+        body in proptest::collection::vec(any::<u8>(), 0..512),
+        retry_after in proptest::option::of(".{0,30}"),
+    ) {
+        let resp = response(status, ct, body, retry_after);
+        let _ = interpret(&resp, std::time::SystemTime::UNIX_EPOCH);
+    }
+
+    #[test]
+    fn http_answers_from_structured_json(status in 100u16..600, v in json_value()) {
+        let resp = response(status, Some("application/json".into()), serde_json::to_vec(&v).unwrap(), None);
+        let _ = interpret(&resp, std::time::SystemTime::UNIX_EPOCH);
+    }
+
+    #[test]
+    fn jwts_and_client_info_from_arbitrary_strings(s in ".{0,300}", parts in proptest::collection::vec("[A-Za-z0-9_=+/-]{0,80}", 0..5)) {
+        let _ = decode_unverified(&s);
+        let _ = decode_jwt_payload(&parts.join("."));
+        let _ = ClientInfo::decode(&s);
+        let _ = parse_retry_after(&s, std::time::SystemTime::UNIX_EPOCH);
+    }
+
+    #[test]
+    fn id_tokens_with_wrongly_typed_claims(v in json_value()) {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&v).unwrap());
+        let _ = decode_unverified(&format!("e30.{payload}.sig"));
+    }
+}
+
+#[test]
+fn oversize_tokens_are_refused_not_decoded() {
+    let huge = format!("e30.{}.sig", "A".repeat(1024 * 1024));
+    assert!(decode_unverified(&huge).is_err());
+}
