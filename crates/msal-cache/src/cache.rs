@@ -5,7 +5,7 @@ use std::{
     time::SystemTime,
 };
 
-use msal_core::{Account, CacheError, RefreshToken, clock::unix_secs};
+use msal_core::{Account, CacheError, RefreshToken};
 
 use crate::{
     entry::{AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType},
@@ -281,7 +281,7 @@ impl TokenCache {
                 .with_correlation_id(query.correlation_id.clone())
         })
         .await?;
-        Ok(self.read_state().find_access_token(query, unix_secs(now)))
+        Ok(self.read_state().find_access_token(query, now))
     }
 
     /// The account's refresh tokens that match `query`, under the first environment that has

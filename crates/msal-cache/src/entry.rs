@@ -98,25 +98,34 @@ pub(crate) fn time_field(map: &Map<String, Value>, name: &str) -> Option<u64> {
     }
 }
 
-/// The scopes of a `target`: a space-separated string, or a list (very old MSAL Python).
-fn scopes_field(map: &Map<String, Value>) -> Box<[Box<str>]> {
+/// `target` as a space-separated string; very old MSAL Python stored a list.
+fn target_field(map: &Map<String, Value>) -> Box<str> {
     match map.get("target") {
-        Some(Value::String(s)) => s.split_whitespace().map(Box::from).collect(),
+        Some(Value::String(s)) => Box::from(s.as_str()),
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(Value::as_str)
-            .flat_map(str::split_whitespace)
-            .map(Box::from)
-            .collect(),
-        _ => Box::new([]),
+            .collect::<Vec<_>>()
+            .join(" ")
+            .into_boxed_str(),
+        _ => Box::from(""),
     }
 }
 
-/// Whether every wanted scope is among `granted`, ignoring ASCII case as MSAL does.
-pub(crate) fn scopes_cover<S: AsRef<str>>(granted: &[Box<str>], wanted: &[S]) -> bool {
+/// Whether every wanted scope is among the `granted` target's, ignoring ASCII case as MSAL does.
+pub(crate) fn scopes_cover<S: AsRef<str>>(granted: &str, wanted: &[S]) -> bool {
+    // Split on ASCII whitespace bytes: MSAL writes single spaces, and a byte split is much
+    // cheaper than Unicode whitespace detection on the lookup path.
     wanted.iter().all(|w| {
-        let w = w.as_ref();
-        granted.iter().any(|g| g.eq_ignore_ascii_case(w))
+        let w = w.as_ref().as_bytes();
+        // A target that is exactly the wanted scope (client credentials' `.default`) needs no split.
+        if granted.len() == w.len() {
+            return granted.as_bytes().eq_ignore_ascii_case(w);
+        }
+        granted
+            .as_bytes()
+            .split(u8::is_ascii_whitespace)
+            .any(|g| !g.is_empty() && (g == w || g.eq_ignore_ascii_case(w)))
     })
 }
 
@@ -130,8 +139,8 @@ pub(crate) struct AccessTokenData {
     pub(crate) environment: Box<str>,
     pub(crate) client_id: Box<str>,
     pub(crate) realm: Box<str>,
+    /// Space-separated scopes (split on demand: there are usually one to four).
     pub(crate) target: Box<str>,
-    pub(crate) scopes: Box<[Box<str>]>,
     pub(crate) cached_at: Option<u64>,
     pub(crate) expires_on: Option<u64>,
     pub(crate) extended_expires_on: Option<u64>,
@@ -151,8 +160,7 @@ impl AccessTokenData {
             environment: text_field(map, "environment"),
             client_id: text_field(map, "client_id"),
             realm: text_field(map, "realm"),
-            target: text_field(map, "target"),
-            scopes: scopes_field(map),
+            target: target_field(map),
             cached_at: time_field(map, "cached_at"),
             expires_on: time_field(map, "expires_on"),
             extended_expires_on: time_field(map, "extended_expires_on"),
@@ -206,7 +214,7 @@ impl CachedAccessToken {
     }
     /// The granted scopes (`target` split on spaces).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.0.scopes.iter().map(|s| &**s)
+        self.0.target.split_whitespace()
     }
     /// `target` as stored.
     pub fn target(&self) -> &str {
@@ -441,15 +449,15 @@ mod tests {
         assert_eq!(time_field(&m, "e"), None);
         assert_eq!(time_field(&m, "f"), None);
         assert_eq!(id_field(&m, "home_account_id"), None);
-        assert_eq!(scopes_field(&m).len(), 3);
+        assert_eq!(&*target_field(&m), "s1 s2 s3");
     }
 
     #[test]
     fn scope_cover_is_ascii_case_insensitive() {
-        let granted: Vec<Box<str>> = vec!["Data.Read".into(), "openid".into()];
-        assert!(scopes_cover(&granted, &["data.read"]));
-        assert!(scopes_cover::<&str>(&granted, &[]));
-        assert!(!scopes_cover(&granted, &["data.write"]));
+        let granted = "Data.Read  openid";
+        assert!(scopes_cover(granted, &["data.read"]));
+        assert!(scopes_cover::<&str>(granted, &[]));
+        assert!(!scopes_cover(granted, &["data.write"]));
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl BuildHasher for FastBuildHasher {
 /// A `HashMap` using [`FastBuildHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, FastBuildHasher>;
 
-/// Hashes already-lower-cased key bytes (see [`crate::keys::KeyBuf`]).
+/// Hashes bytes exactly (case-sensitive), e.g. a stored cache key.
 #[inline]
 pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = FastBuildHasher::default().build_hasher();

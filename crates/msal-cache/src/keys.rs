@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use crate::fast_hash::hash_bytes;
+use std::hash::{BuildHasher, Hasher};
+
+use crate::fast_hash::FastBuildHasher;
 
 /// Request fields that never take part in the extended cache key (MSAL Python's exclusion set):
 /// they are the grant itself, client authentication, or PoP/SSH key material.
@@ -58,6 +60,13 @@ const EXT_KEY_EXCLUDED: &[&str] = &[
 pub fn ext_cache_key(data: &BTreeMap<String, String>) -> Option<String> {
     // BTreeMap<String, _> iterates in byte order, which for UTF-8 is code-point order, the order
     // Python's sorted() uses.
+    let counts = |(name, value): (&String, &String)| {
+        !value.is_empty() && !EXT_KEY_EXCLUDED.contains(&name.as_str())
+    };
+    // Most requests have no extra fields; skip the hasher then.
+    if !data.iter().any(counts) {
+        return None;
+    }
     let mut hasher = Sha256::new();
     let mut any = false;
     for (name, value) in data {
@@ -150,50 +159,100 @@ pub fn app_metadata_key(environment: &str, client_id: &str) -> String {
     format!("appmetadata-{environment}-{client_id}")
 }
 
-/// A key being assembled for hashing: on the stack for ordinary keys, on the heap beyond that.
-pub(crate) struct KeyBuf {
-    stack: [u8; 512],
-    len: usize,
-    heap: Option<Vec<u8>>,
+/// Hashes string pieces ignoring ASCII case, eight bytes at a time, without copying them.
+/// Pieces are length-delimited, so ("ab", "c") and ("a", "bc") differ.
+///
+/// Each word is mixed on its own (a folded 64×64→128-bit multiply with a per-position key, as in
+/// foldhash) and the results are summed, so the multiplies run in parallel instead of as one
+/// serial chain: a ~150-byte key hashes in a few nanoseconds.
+pub(crate) struct LowerHasher {
+    acc: u64,
+    key: u64,
 }
 
-impl KeyBuf {
+const WORD_MULTIPLIER: u64 = 0x243f_6a88_85a3_08d3;
+const KEY_STEP: u64 = 0x9e37_79b9_7f4a_7c15;
+const FINAL_MULTIPLIER: u64 = 0x1319_8a2e_0370_7344;
+
+#[inline]
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+impl LowerHasher {
     pub(crate) fn new() -> Self {
         Self {
-            stack: [0; 512],
-            len: 0,
-            heap: None,
+            acc: 0,
+            key: FastBuildHasher::default().build_hasher().finish(),
         }
     }
 
-    pub(crate) fn push(&mut self, s: &str) {
+    #[inline]
+    fn word(&mut self, word: u64) {
+        self.key = self.key.wrapping_add(KEY_STEP);
+        self.acc = self
+            .acc
+            .wrapping_add(folded_multiply(word ^ self.key, WORD_MULTIPLIER));
+    }
+
+    #[inline]
+    pub(crate) fn piece(&mut self, s: &str) {
         let bytes = s.as_bytes();
-        if let Some(heap) = &mut self.heap {
-            heap.extend_from_slice(bytes);
-        } else if self.len + bytes.len() <= self.stack.len() {
-            self.stack[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-            self.len += bytes.len();
-        } else {
-            let mut heap = Vec::with_capacity((self.len + bytes.len()) * 2);
-            heap.extend_from_slice(&self.stack[..self.len]);
-            heap.extend_from_slice(bytes);
-            self.heap = Some(heap);
+        let len = bytes.len();
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.word(fold_ascii_case(read_u64(chunk)));
         }
+        // The tail is read without a variable-length copy (which would call memcpy): as the
+        // piece's last eight bytes, overlapping the previous word, or for short pieces as two
+        // overlapping four-byte reads or three single bytes. The length goes into the top byte.
+        let tail = match chunks.remainder().len() {
+            0 => 0,
+            _ if len >= 8 => read_u64(&bytes[len - 8..]),
+            4.. => u64::from(read_u32(bytes)) | (u64::from(read_u32(&bytes[len - 4..])) << 32),
+            _ => {
+                u64::from(bytes[0])
+                    | (u64::from(bytes[len / 2]) << 8)
+                    | (u64::from(bytes[len - 1]) << 16)
+            }
+        };
+        self.word(fold_ascii_case(tail) ^ ((len as u64) << 56));
     }
 
-    /// The ASCII-lower-cased bytes' hash.
-    pub(crate) fn finish_lower(mut self) -> u64 {
-        let bytes: &mut [u8] = match &mut self.heap {
-            Some(heap) => heap,
-            None => &mut self.stack[..self.len],
-        };
-        bytes.make_ascii_lowercase();
-        hash_bytes(bytes)
+    pub(crate) fn finish(&self) -> u64 {
+        folded_multiply(self.acc ^ self.key, FINAL_MULTIPLIER)
     }
 }
 
-/// The index's hash of an access token's canonical key. Entries hash their stored fields, queries
-/// their query fields; equal canonical keys give equal hashes without building a `String`.
+/// The first eight bytes, little-endian (callers pass at least eight).
+#[inline]
+fn read_u64(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(word)
+}
+
+/// The first four bytes, little-endian (callers pass at least four).
+#[inline]
+fn read_u32(bytes: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[..4]);
+    u32::from_le_bytes(word)
+}
+
+/// Folds ASCII case out of eight bytes at once by setting bit 5 of every byte. Strings that are
+/// equal ignoring ASCII case fold to the same words; a few other pairs do too (`@` and `` ` ``,
+/// `[` and `{`, ...), which only means an extra candidate for the exact match predicate to
+/// reject. One OR per word instead of a real lower-casing keeps the probe fast.
+#[inline]
+fn fold_ascii_case(word: u64) -> u64 {
+    word | 0x2020_2020_2020_2020
+}
+
+/// The index's hash of an access token's canonical key (the fields MSAL Python's key is made of,
+/// as separate pieces). Entries hash their stored fields, queries their query fields; equal
+/// canonical keys give equal hashes without building a `String`.
 /// (Case folding is ASCII-only here; a non-ASCII mismatch only means the partition scan finds the
 /// entry instead of the probe.)
 pub(crate) fn access_token_probe_hash<'a>(
@@ -204,41 +263,25 @@ pub(crate) fn access_token_probe_hash<'a>(
     scopes: impl IntoIterator<Item = &'a str>,
     ext_cache_key: Option<&str>,
 ) -> u64 {
-    let mut buf = KeyBuf::new();
-    buf.push(home_account_id.unwrap_or(""));
-    buf.push("-");
-    buf.push(environment);
-    buf.push(if ext_cache_key.is_some() {
-        "-atext-"
-    } else {
-        "-accesstoken-"
-    });
-    buf.push(client_id);
-    buf.push("-");
-    buf.push(realm);
-    buf.push("-");
-    for (i, scope) in scopes.into_iter().enumerate() {
-        if i > 0 {
-            buf.push(" ");
-        }
-        buf.push(scope);
+    let mut h = LowerHasher::new();
+    h.piece(home_account_id.unwrap_or(""));
+    h.piece(environment);
+    h.piece(client_id);
+    h.piece(realm);
+    h.piece(ext_cache_key.unwrap_or(""));
+    for scope in scopes {
+        h.piece(scope);
     }
-    if let Some(ext) = ext_cache_key {
-        buf.push("-");
-        buf.push(ext);
-    }
-    buf.finish_lower()
+    h.finish()
 }
 
 /// The index's hash of an app-token partition: (client_id, environment, realm).
 pub(crate) fn app_partition_hash(client_id: &str, environment: &str, realm: &str) -> u64 {
-    let mut buf = KeyBuf::new();
-    buf.push(client_id);
-    buf.push("\0");
-    buf.push(environment);
-    buf.push("\0");
-    buf.push(realm);
-    buf.finish_lower()
+    let mut h = LowerHasher::new();
+    h.piece(client_id);
+    h.piece(environment);
+    h.piece(realm);
+    h.finish()
 }
 
 #[cfg(test)]
@@ -378,6 +421,21 @@ mod tests {
             access_token_probe_hash(None, "e", "c", "r", [long.as_str()], None),
             access_token_probe_hash(None, "E", "C", "R", [long.to_uppercase().as_str()], None)
         );
+    }
+
+    #[test]
+    fn case_fold_agrees_with_ascii_case_insensitivity() {
+        let sample = b"AZaz@[`{09-_. \xc3\x89Q\x7f\x80\xff";
+        for window in sample.windows(8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(window);
+            let mut lower = word;
+            lower.make_ascii_lowercase();
+            assert_eq!(
+                fold_ascii_case(u64::from_le_bytes(word)),
+                fold_ascii_case(u64::from_le_bytes(lower))
+            );
+        }
     }
 
     #[test]

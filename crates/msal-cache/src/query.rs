@@ -1,9 +1,13 @@
 //! What the app layer asks the cache, and the one match predicate per entry kind that both the
 //! O(1) probe and the partition scan use.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
-use msal_core::{Account, AuthorityType};
+use msal_core::{Account, AuthorityType, clock::from_unix_secs};
 
 use crate::{
     entry::{
@@ -231,15 +235,21 @@ struct AccessTokenMatcher<'a> {
 
 impl AccessTokenMatcher<'_> {
     fn matches(&self, at: &AccessTokenData, environment: &str) -> bool {
-        at.home_account_id.as_deref() == self.home
-            && &*at.client_id == self.client_id
-            && at.environment.eq_ignore_ascii_case(environment)
-            && at.realm.eq_ignore_ascii_case(self.realm)
+        // Cheapest and most selective first; hosts and tenants are usually stored lower-case,
+        // so an exact comparison settles them before the case-insensitive one.
+        &*at.client_id == self.client_id
+            && at.home_account_id.as_deref() == self.home
+            && same_ignoring_ascii_case(&at.realm, self.realm)
+            && same_ignoring_ascii_case(&at.environment, environment)
             && at.ext_cache_key.as_deref() == self.ext
             && at.user_assertion_hash.as_deref() == self.assertion_hash
             && (self.key_id.is_none() || at.key_id.as_deref() == self.key_id)
-            && scopes_cover(&at.scopes, self.scopes)
+            && scopes_cover(&at.target, self.scopes)
     }
+}
+
+fn same_ignoring_ascii_case(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b)
 }
 
 /// Runs `f` with the scopes sorted as MSAL Python sorts `target` (by code point, original case),
@@ -267,7 +277,7 @@ impl CacheState {
     pub(crate) fn find_access_token(
         &self,
         query: &AccessTokenQuery,
-        now_secs: u64,
+        now: SystemTime,
     ) -> Option<CachedAccessToken> {
         let ext = effective_ext_cache_key(
             &query.ext_cache_data,
@@ -283,7 +293,8 @@ impl CacheState {
             key_id: query.key_id.as_deref(),
             assertion_hash: query.user_assertion_hash.as_deref(),
         };
-        let usable_after = now_secs.saturating_add(EXPIRY_SKEW_SECS);
+        // Compared as SystemTime: cheaper than turning `now` into Unix seconds on every lookup.
+        let usable_after = now + Duration::from_secs(EXPIRY_SKEW_SECS);
         for environment in &query.environments {
             let mut best: Option<&Arc<AccessTokenData>> = None;
             let probe = with_sorted_scopes(&query.scopes, |sorted| {
@@ -302,7 +313,10 @@ impl CacheState {
                 environment,
                 &mut best,
             );
-            let usable = best.is_some_and(|b| b.expires_on.is_some_and(|e| e > usable_after));
+            let usable = best.is_some_and(|b| {
+                b.expires_on
+                    .is_some_and(|e| from_unix_secs(e) > usable_after)
+            });
             if !usable {
                 let partition = match matcher.home {
                     None => self.app_access_tokens(app_partition_hash(

@@ -9,10 +9,13 @@
 //! Index entries are hashes and ids, so a probe allocates nothing; every candidate is checked
 //! against its fields, so a hash collision costs a comparison, never a wrong answer.
 
-use std::sync::Arc;
+use std::{fmt, sync::Arc};
 
 use msal_core::CacheError;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::{
+    de::{DeserializeSeed, Deserializer, MapAccess, Visitor},
+    ser::{Serialize, SerializeMap, Serializer},
+};
 use serde_json::{Map, Value};
 
 use crate::{
@@ -90,20 +93,53 @@ pub(crate) enum View {
 }
 
 impl View {
-    fn parse(kind: CredentialType, key: &str, raw: &Value) -> View {
+    /// Parses `raw`; a string `secret` is moved out of `raw` into the view (the returned flag
+    /// says so).
+    fn parse(kind: CredentialType, key: &str, raw: &mut Value) -> (View, bool) {
         let Value::Object(map) = raw else {
-            return View::Opaque;
+            return (View::Opaque, false);
         };
-        match kind {
+        let has_secret = matches!(
+            kind,
+            CredentialType::AccessToken | CredentialType::RefreshToken | CredentialType::IdToken
+        );
+        let secret = match map.get("secret") {
+            Some(Value::String(_)) if has_secret => match map.remove("secret") {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        };
+        let moved = secret.is_some();
+        let secret = secret.unwrap_or_default();
+        let view = match kind {
             CredentialType::AccessToken => {
-                View::AccessToken(Arc::new(AccessTokenData::parse(key, map)))
+                let mut at = AccessTokenData::parse(key, map);
+                at.secret = secret.into();
+                View::AccessToken(Arc::new(at))
             }
             CredentialType::RefreshToken => {
-                View::RefreshToken(Arc::new(RefreshTokenData::parse(key, map)))
+                let mut rt = RefreshTokenData::parse(key, map);
+                rt.secret = secret.into();
+                View::RefreshToken(Arc::new(rt))
             }
-            CredentialType::IdToken => View::IdToken(Arc::new(IdTokenData::parse(key, map))),
+            CredentialType::IdToken => {
+                let mut idt = IdTokenData::parse(key, map);
+                idt.secret = secret.into();
+                View::IdToken(Arc::new(idt))
+            }
             CredentialType::Account => View::Account(Arc::new(AccountData::parse(map))),
             CredentialType::AppMetadata => View::AppMetadata(Arc::new(AppMetadata::parse(map))),
+        };
+        (view, moved)
+    }
+
+    fn secret(&self) -> Option<&str> {
+        match self {
+            View::AccessToken(at) => Some(at.secret.secret()),
+            View::RefreshToken(rt) => Some(rt.secret.secret()),
+            View::IdToken(idt) => Some(idt.secret.secret()),
+            _ => None,
         }
     }
 }
@@ -113,7 +149,11 @@ impl View {
 pub(crate) struct Slot {
     pub(crate) kind: CredentialType,
     pub(crate) key: Box<str>,
-    pub(crate) raw: Value,
+    key_hash: u64,
+    /// The entry's JSON, except a string `secret`, which lives only in the view (one copy of
+    /// every token in memory) and is put back when serializing.
+    raw: Value,
+    secret_in_view: bool,
     pub(crate) view: View,
 }
 
@@ -130,6 +170,17 @@ enum Owner<'a> {
 }
 
 impl Slot {
+    /// The entry's JSON as stored, secret included.
+    fn full_raw(&self) -> Value {
+        let mut raw = self.raw.clone();
+        if let (true, Value::Object(map), Some(secret)) =
+            (self.secret_in_view, &mut raw, self.view.secret())
+        {
+            map.insert("secret".into(), Value::String(secret.to_owned()));
+        }
+        raw
+    }
+
     fn owner(&self) -> Owner<'_> {
         match &self.view {
             View::AccessToken(at) => match at.home_account_id.as_deref() {
@@ -219,34 +270,13 @@ impl CacheState {
         if json.trim().is_empty() {
             return Ok(state);
         }
-        let top: Map<String, Value> = match serde_json::from_str(json) {
-            Ok(Value::Object(top)) => top,
-            Ok(_) => {
-                return Err(CacheError::Deserialize(
-                    "the cache is not a JSON object".into(),
-                ));
-            }
-            Err(e) => {
-                return Err(CacheError::Deserialize(format!(
-                    "the cache is not JSON: {e}"
-                )));
-            }
-        };
-        for (name, section) in top {
-            let Some(kind) = CredentialType::from_section_name(&name) else {
-                state.unknown_sections.insert(name, section);
-                continue;
-            };
-            let Value::Object(entries) = section else {
-                return Err(CacheError::Deserialize(format!(
-                    "the `{name}` section is not a JSON object"
-                )));
-            };
-            state.sections[kind.index()].present = true;
-            for (key, raw) in entries {
-                state.insert(kind, key.into_boxed_str(), raw);
-            }
-        }
+        // Entries go straight from the parser into the slab and index: building a `Value` for
+        // the whole document first would sort every section's keys into a BTreeMap only to take
+        // them out again.
+        let mut de = serde_json::Deserializer::from_str(json);
+        serde::de::DeserializeSeed::deserialize(TopLevel(&mut state), &mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| CacheError::Deserialize(e.to_string()))?;
         state.changed = false;
         Ok(state)
     }
@@ -283,17 +313,28 @@ impl CacheState {
     }
 
     /// Stores an entry under `key`, replacing any entry with the same key in that section.
-    pub(crate) fn insert(&mut self, kind: CredentialType, key: Box<str>, raw: Value) -> EntryId {
-        if let Some(old) = self.find_key(kind, &key) {
-            self.remove(old);
-        }
-        let view = View::parse(kind, &key, &raw);
-        let slot = Slot {
+    pub(crate) fn insert(
+        &mut self,
+        kind: CredentialType,
+        key: Box<str>,
+        mut raw: Value,
+    ) -> EntryId {
+        let (view, secret_in_view) = View::parse(kind, &key, &mut raw);
+        let key_hash = hash_bytes(key.as_bytes());
+        self.insert_slot(Slot {
             kind,
             key,
+            key_hash,
             raw,
+            secret_in_view,
             view,
-        };
+        })
+    }
+
+    fn insert_slot(&mut self, slot: Slot) -> EntryId {
+        if let Some(old) = self.find_key_hashed(slot.kind, &slot.key, slot.key_hash) {
+            self.remove(old);
+        }
         let id = match self.free.pop() {
             Some(id) => {
                 self.slots[id as usize] = Some(slot);
@@ -312,10 +353,14 @@ impl CacheState {
 
     /// The entry stored under exactly `key` in that section.
     pub(crate) fn find_key(&self, kind: CredentialType, key: &str) -> Option<EntryId> {
+        self.find_key_hashed(kind, key, hash_bytes(key.as_bytes()))
+    }
+
+    fn find_key_hashed(&self, kind: CredentialType, key: &str, key_hash: u64) -> Option<EntryId> {
         let section = &self.sections[kind.index()];
         section
             .by_key
-            .get(&hash_bytes(key.as_bytes()))?
+            .get(&key_hash)?
             .as_slice()
             .iter()
             .copied()
@@ -337,11 +382,11 @@ impl CacheState {
             return;
         };
         let (kind, key) = (slot.kind, slot.key.clone());
-        let mut raw = slot.raw.clone();
+        let mut raw = slot.full_raw();
         update(&mut raw);
         self.unindex_entry(id);
         if let Some(Some(slot)) = self.slots.get_mut(id as usize) {
-            slot.view = View::parse(kind, &key, &raw);
+            (slot.view, slot.secret_in_view) = View::parse(kind, &key, &mut raw);
             slot.raw = raw;
         }
         self.index_entry(id);
@@ -424,7 +469,7 @@ impl CacheState {
             self.sections[i].present |= section.present;
         }
         for slot in incoming.slots.into_iter().flatten() {
-            self.insert(slot.kind, slot.key, slot.raw);
+            self.insert_slot(slot);
         }
         self.unknown_sections.extend(incoming.unknown_sections);
     }
@@ -438,11 +483,7 @@ impl CacheState {
         let section = &mut self.sections[slot.kind.index()];
         section.present = true;
         section.count += 1;
-        section
-            .by_key
-            .entry(hash_bytes(slot.key.as_bytes()))
-            .or_default()
-            .push(id);
+        section.by_key.entry(slot.key_hash).or_default().push(id);
         let index = &mut self.index;
         match &slot.view {
             View::AccessToken(at) => {
@@ -496,7 +537,7 @@ impl CacheState {
         };
         let section = &mut self.sections[slot.kind.index()];
         section.count = section.count.saturating_sub(1);
-        remove_from(&mut section.by_key, hash_bytes(slot.key.as_bytes()), id);
+        remove_from(&mut section.by_key, slot.key_hash, id);
         let index = &mut self.index;
         let user_home = match &slot.view {
             View::AccessToken(at) => {
@@ -549,7 +590,7 @@ fn probe_of(at: &AccessTokenData) -> u64 {
         &at.environment,
         &at.client_id,
         &at.realm,
-        at.scopes.iter().map(|s| &**s),
+        at.target.split_whitespace(),
         at.ext_cache_key.as_deref(),
     )
 }
@@ -563,6 +604,72 @@ fn remove_from(map: &mut FastMap<u64, IdList>, hash: u64, id: EntryId) {
         && list.remove(id)
     {
         map.remove(&hash);
+    }
+}
+
+/// Reads the top-level object: known sections entry by entry, others as `Value`s.
+struct TopLevel<'a>(&'a mut CacheState);
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the cache as a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            match CredentialType::from_section_name(&name) {
+                Some(kind) => {
+                    self.0.sections[kind.index()].present = true;
+                    map.next_value_seed(SectionEntries {
+                        state: &mut *self.0,
+                        kind,
+                    })?;
+                }
+                None => {
+                    let value: Value = map.next_value()?;
+                    self.0.unknown_sections.insert(name, value);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads one known section, storing each entry as it is parsed.
+struct SectionEntries<'a> {
+    state: &'a mut CacheState,
+    kind: CredentialType,
+}
+
+impl<'de> DeserializeSeed<'de> for SectionEntries<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SectionEntries<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the `{}` section as a JSON object",
+            self.kind.section_name()
+        )
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let raw: Value = map.next_value()?;
+            self.state.insert(self.kind, key.into_boxed_str(), raw);
+        }
+        Ok(())
     }
 }
 
@@ -614,9 +721,34 @@ impl Serialize for SectionJson<'_> {
             {
                 continue;
             }
-            map.serialize_entry(&*slot.key, &slot.raw)?;
+            map.serialize_entry(&*slot.key, &EntryJson(slot))?;
         }
         map.end()
+    }
+}
+
+/// One entry, with its secret put back.
+struct EntryJson<'a>(&'a Slot);
+
+impl Serialize for EntryJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let slot = self.0;
+        let secret = if slot.secret_in_view {
+            slot.view.secret()
+        } else {
+            None
+        };
+        match (&slot.raw, secret) {
+            (Value::Object(fields), Some(secret)) => {
+                let mut map = serializer.serialize_map(Some(fields.len() + 1))?;
+                for (name, value) in fields {
+                    map.serialize_entry(name, value)?;
+                }
+                map.serialize_entry("secret", secret)?;
+                map.end()
+            }
+            (raw, _) => raw.serialize(serializer),
+        }
     }
 }
 
