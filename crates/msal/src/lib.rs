@@ -44,6 +44,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod flows;
 pub mod http;
 #[cfg(feature = "interactive")]
