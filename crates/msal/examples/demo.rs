@@ -133,7 +133,31 @@ async fn main() -> Result<(), BoxError> {
         detail: describe(&r),
     });
 
-    // 3. Web app: auth code flow with PKCE; a stand-in browser follows the redirect.
+    // 3. Desktop: interactive sign-in; a stand-in browser plays the user at the emulator and posts
+    //    the answer to the app's loopback listener.
+    let desktop = PublicClientApplication::builder(ids::PUBLIC_CLIENT_ID)
+        .authority(emu.authority())?
+        .known_authorities(["127.0.0.1"])
+        .http_client(http.clone())
+        .build()?;
+    println!("\n[desktop] opening the system browser (a stand-in here) for interactive sign-in");
+    let (r, latency) = timed(
+        desktop
+            .acquire_token_interactive([ids::USER_SCOPE])
+            .prompt(msal::Prompt::SelectAccount)
+            .browser_opener(StandInBrowser { http: http.clone() })
+            .timeout(Duration::from_secs(60))
+            .send(),
+    )
+    .await?;
+    rows.push(Row {
+        scenario: "desktop (interactive, loopback)",
+        source: source(&r),
+        latency,
+        detail: describe(&r),
+    });
+
+    // 4. Web app: auth code flow with PKCE; a stand-in browser follows the redirect.
     let web = ConfidentialClientApplication::builder(
         ids::CONFIDENTIAL_CLIENT_ID,
         ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
@@ -169,10 +193,10 @@ async fn main() -> Result<(), BoxError> {
         detail: describe(&r),
     });
 
-    // 4. Managed identity (IMDS), then from its cache.
+    // 5. Managed identity (IMDS), then from its cache.
     managed_identity(&emu, &http, &mut rows).await?;
 
-    // 5. Proof-of-Possession: a token bound to our key, signed for one request.
+    // 6. Proof-of-Possession: a token bound to our key, signed for one request.
     let scheme = msal::pop::PopAuthScheme::new(
         msal::pop::HttpMethod::Get,
         "https://api.fake-entra.invalid/items",
@@ -198,7 +222,7 @@ async fn main() -> Result<(), BoxError> {
         ),
     });
 
-    // 6. The cache saved to a file and loaded by a new app: served without any request.
+    // 7. The cache saved to a file and loaded by a new app: served without any request.
     let dir = std::env::temp_dir().join(format!("msal-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("msal_cache.json");
@@ -267,5 +291,56 @@ async fn managed_identity(
             detail: describe(&r),
         });
     }
+    Ok(())
+}
+
+/// Plays the user's browser: loads the sign-in page (the emulator signs in without UI and answers
+/// with an auto-submitting form) and submits it to the app's loopback redirect URI.
+#[derive(Debug)]
+struct StandInBrowser {
+    http: ReqwestClient,
+}
+
+impl msal::BrowserOpener for StandInBrowser {
+    fn open(&self, url: &str) -> std::io::Result<()> {
+        let http = self.http.clone();
+        let url = url.to_owned();
+        // A real browser runs beside the app: never block the caller.
+        tokio::spawn(async move {
+            if let Err(e) = submit_sign_in(&http, &url).await {
+                eprintln!("stand-in browser: {e}");
+            }
+        });
+        Ok(())
+    }
+}
+
+async fn submit_sign_in(http: &ReqwestClient, url: &str) -> Result<(), BoxError> {
+    use msal::http::HttpClient;
+    let page = http.send(http::Request::get(url).body(Vec::new())?).await?;
+    let page = String::from_utf8(page.into_body())?;
+    let attr = |s: &str, name: &str| -> Option<String> {
+        let start = s.find(&format!("{name}=\""))? + name.len() + 2;
+        let len = s[start..].find('"')?;
+        Some(
+            s[start..start + len]
+                .replace("&amp;", "&")
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'"),
+        )
+    };
+    let action = attr(&page, "action").ok_or("no form on the sign-in page")?;
+    let fields: Vec<(String, String)> = page
+        .split("<input ")
+        .skip(1)
+        .filter_map(|input| Some((attr(input, "name")?, attr(input, "value")?)))
+        .collect();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
+    let post = http::Request::post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.into_bytes())?;
+    http.send(post).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Confidential clients end to end against the emulator: client credentials with every
 //! credential kind, wire parity with MSAL Python, cache hits, faults, single-flight, OBO and the
 //! web-app auth code flow.
+#![cfg(feature = "reqwest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

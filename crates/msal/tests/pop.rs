@@ -1,6 +1,6 @@
 //! Proof-of-Possession end to end: tokens bound to the app's key, a fresh SHR per call, and
 //! bearer and PoP tokens for the same scopes kept apart in the cache.
-#![cfg(feature = "pop")]
+#![cfg(all(feature = "pop", feature = "reqwest"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

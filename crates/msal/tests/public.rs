@@ -1,5 +1,6 @@
 //! Public clients end to end against the emulator: device code, username/password, silent
 //! refresh after expiry, accounts, refresh-token migration, and MSAL Python wire parity.
+#![cfg(feature = "reqwest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
 mod support;

@@ -1,6 +1,7 @@
 //! Secrets never reach logs, Debug, Display or errors: full flows run with TRACE-level tracing
 //! captured (PII logging off), then the capture and the Debug of every value that held a secret
 //! are searched for every secret the flows handled.
+#![cfg(feature = "reqwest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
 mod support;
