@@ -5,7 +5,7 @@
 //! shared through `Arc`, so a cache hit returns in O(1) without copying the secret.
 
 use std::{
-    sync::Arc,
+    sync::{Arc, OnceLock},
     time::{Duration, SystemTime},
 };
 
@@ -81,7 +81,11 @@ fn text_field(map: &Map<String, Value>, name: &str) -> Box<str> {
 /// A Unix time stored as a string (as MSAL writes it), or as a number (very old MSAL Python wrote
 /// floats).
 pub(crate) fn time_field(map: &Map<String, Value>, name: &str) -> Option<u64> {
-    match map.get(name)? {
+    time_value(map.get(name)?)
+}
+
+fn time_value(value: &Value) -> Option<u64> {
+    match value {
         Value::String(s) => {
             let s = s.trim();
             s.parse::<u64>().ok().or_else(|| {
@@ -129,18 +133,31 @@ pub(crate) fn scopes_cover<S: AsRef<str>>(granted: &str, wanted: &[S]) -> bool {
     })
 }
 
+/// An `Arc<str>` of `s`; the two values nearly every access token has (`""` and `Bearer`) are
+/// shared instead of allocated per entry. (Interning every string was measured: it costs more
+/// than it saves when most values are distinct, as tenants of a multi-tenant app are.)
+fn shared(s: &str) -> Arc<str> {
+    static EMPTY: OnceLock<Arc<str>> = OnceLock::new();
+    static BEARER: OnceLock<Arc<str>> = OnceLock::new();
+    match s {
+        "" => EMPTY.get_or_init(|| Arc::from("")).clone(),
+        "Bearer" => BEARER.get_or_init(|| Arc::from("Bearer")).clone(),
+        other => Arc::from(other),
+    }
+}
+
 /// An access token as stored.
 #[derive(Debug)]
 pub(crate) struct AccessTokenData {
     pub(crate) key: Box<str>,
     pub(crate) secret: AccessToken,
-    pub(crate) token_type: Box<str>,
-    pub(crate) home_account_id: Option<Box<str>>,
-    pub(crate) environment: Box<str>,
-    pub(crate) client_id: Box<str>,
-    pub(crate) realm: Box<str>,
+    pub(crate) token_type: Arc<str>,
+    pub(crate) home_account_id: Option<Arc<str>>,
+    pub(crate) environment: Arc<str>,
+    pub(crate) client_id: Arc<str>,
+    pub(crate) realm: Arc<str>,
     /// Space-separated scopes (split on demand: there are usually one to four).
-    pub(crate) target: Box<str>,
+    pub(crate) target: Arc<str>,
     pub(crate) cached_at: Option<u64>,
     pub(crate) expires_on: Option<u64>,
     pub(crate) extended_expires_on: Option<u64>,
@@ -151,24 +168,58 @@ pub(crate) struct AccessTokenData {
 }
 
 impl AccessTokenData {
+    /// Reads the fields in one pass over the entry (a lookup per field would search the map a
+    /// dozen times). The secret is set by the caller, who moves it out of the JSON.
     pub(crate) fn parse(key: &str, map: &Map<String, Value>) -> Self {
-        Self {
+        let empty = shared("");
+        let mut at = Self {
             key: Box::from(key),
-            secret: AccessToken::new(str_field(map, "secret").unwrap_or("")),
-            token_type: Box::from(str_field(map, "token_type").unwrap_or("Bearer")),
-            home_account_id: id_field(map, "home_account_id"),
-            environment: text_field(map, "environment"),
-            client_id: text_field(map, "client_id"),
-            realm: text_field(map, "realm"),
-            target: target_field(map),
-            cached_at: time_field(map, "cached_at"),
-            expires_on: time_field(map, "expires_on"),
-            extended_expires_on: time_field(map, "extended_expires_on"),
-            refresh_on: time_field(map, "refresh_on"),
-            key_id: id_field(map, "key_id"),
-            ext_cache_key: id_field(map, "ext_cache_key"),
-            user_assertion_hash: id_field(map, "user_assertion_hash"),
+            secret: AccessToken::default(),
+            token_type: shared("Bearer"),
+            home_account_id: None,
+            environment: empty.clone(),
+            client_id: empty.clone(),
+            realm: empty.clone(),
+            target: empty,
+            cached_at: None,
+            expires_on: None,
+            extended_expires_on: None,
+            refresh_on: None,
+            key_id: None,
+            ext_cache_key: None,
+            user_assertion_hash: None,
+        };
+        let owned = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(Box::from);
+        for (name, value) in map {
+            match name.as_str() {
+                "token_type" => {
+                    if let Some(t) = value.as_str() {
+                        at.token_type = shared(t);
+                    }
+                }
+                "home_account_id" => {
+                    at.home_account_id = value.as_str().filter(|s| !s.is_empty()).map(shared);
+                }
+                "environment" => at.environment = shared(value.as_str().unwrap_or("")),
+                "client_id" => at.client_id = shared(value.as_str().unwrap_or("")),
+                "realm" => at.realm = shared(value.as_str().unwrap_or("")),
+                "target" => {
+                    at.target = match value {
+                        Value::String(t) => shared(t),
+                        _ => shared(&target_field(map)),
+                    }
+                }
+                "cached_at" => at.cached_at = time_value(value),
+                "expires_on" => at.expires_on = time_value(value),
+                "extended_expires_on" => at.extended_expires_on = time_value(value),
+                "refresh_on" => at.refresh_on = time_value(value),
+                "key_id" => at.key_id = owned(value),
+                "ext_cache_key" => at.ext_cache_key = owned(value),
+                "user_assertion_hash" => at.user_assertion_hash = owned(value),
+                _ => {}
+            }
         }
+        at
     }
 }
 
@@ -214,7 +265,7 @@ impl CachedAccessToken {
     }
     /// The granted scopes (`target` split on spaces).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.0.target.split_whitespace()
+        self.0.target.split_ascii_whitespace()
     }
     /// `target` as stored.
     pub fn target(&self) -> &str {
@@ -462,7 +513,8 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let at = AccessTokenData::parse("k", &obj(json!({"secret": "s3cr3t-value"})));
+        let mut at = AccessTokenData::parse("k", &obj(json!({})));
+        at.secret = AccessToken::new("s3cr3t-value");
         let shown = format!("{:?}", CachedAccessToken(Arc::new(at)));
         assert!(!shown.contains("s3cr3t-value"), "{shown}");
     }

@@ -196,13 +196,19 @@ impl LowerHasher {
             .wrapping_add(folded_multiply(word ^ self.key, WORD_MULTIPLIER));
     }
 
+    /// Adds a piece, ignoring ASCII case.
     #[inline]
     pub(crate) fn piece(&mut self, s: &str) {
-        let bytes = s.as_bytes();
+        self.bytes(s.as_bytes(), fold_ascii_case);
+    }
+
+    /// Adds bytes, each word passed through `fold` first.
+    #[inline]
+    pub(crate) fn bytes(&mut self, bytes: &[u8], fold: impl Fn(u64) -> u64) {
         let len = bytes.len();
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            self.word(fold_ascii_case(read_u64(chunk)));
+            self.word(fold(read_u64(chunk)));
         }
         // The tail is read without a variable-length copy (which would call memcpy): as the
         // piece's last eight bytes, overlapping the previous word, or for short pieces as two
@@ -217,12 +223,19 @@ impl LowerHasher {
                     | (u64::from(bytes[len - 1]) << 16)
             }
         };
-        self.word(fold_ascii_case(tail) ^ ((len as u64) << 56));
+        self.word(fold(tail) ^ ((len as u64) << 56));
     }
 
     pub(crate) fn finish(&self) -> u64 {
         folded_multiply(self.acc ^ self.key, FINAL_MULTIPLIER)
     }
+}
+
+/// Hashes bytes exactly (case-sensitive), e.g. a stored cache key.
+pub(crate) fn hash_exact(bytes: &[u8]) -> u64 {
+    let mut h = LowerHasher::new();
+    h.bytes(bytes, std::convert::identity);
+    h.finish()
 }
 
 /// The first eight bytes, little-endian (callers pass at least eight).
@@ -436,6 +449,16 @@ mod tests {
                 fold_ascii_case(u64::from_le_bytes(lower))
             );
         }
+    }
+
+    #[test]
+    fn exact_hash_keeps_case_and_length() {
+        assert_eq!(hash_exact(b"Key-1"), hash_exact(b"Key-1"));
+        assert_ne!(hash_exact(b"Key-1"), hash_exact(b"key-1"));
+        assert_ne!(hash_exact(b"abc"), hash_exact(b"abc\0"));
+        assert_ne!(hash_exact(b""), hash_exact(b"\0"));
+        let long = [b'x'; 37];
+        assert_ne!(hash_exact(&long), hash_exact(&long[..36]));
     }
 
     #[test]

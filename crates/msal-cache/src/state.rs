@@ -22,8 +22,8 @@ use crate::{
     entry::{
         AccessTokenData, AccountData, AppMetadata, CredentialType, IdTokenData, RefreshTokenData,
     },
-    fast_hash::{FastMap, hash_bytes},
-    keys::{access_token_probe_hash, app_partition_hash},
+    fast_hash::FastMap,
+    keys::{access_token_probe_hash, app_partition_hash, hash_exact},
 };
 
 /// The address of an entry in the slab.
@@ -320,7 +320,7 @@ impl CacheState {
         mut raw: Value,
     ) -> EntryId {
         let (view, secret_in_view) = View::parse(kind, &key, &mut raw);
-        let key_hash = hash_bytes(key.as_bytes());
+        let key_hash = hash_exact(key.as_bytes());
         self.insert_slot(Slot {
             kind,
             key,
@@ -353,7 +353,7 @@ impl CacheState {
 
     /// The entry stored under exactly `key` in that section.
     pub(crate) fn find_key(&self, kind: CredentialType, key: &str) -> Option<EntryId> {
-        self.find_key_hashed(kind, key, hash_bytes(key.as_bytes()))
+        self.find_key_hashed(kind, key, hash_exact(key.as_bytes()))
     }
 
     fn find_key_hashed(&self, kind: CredentialType, key: &str, key_hash: u64) -> Option<EntryId> {
@@ -590,7 +590,7 @@ fn probe_of(at: &AccessTokenData) -> u64 {
         &at.environment,
         &at.client_id,
         &at.realm,
-        at.target.split_whitespace(),
+        at.target.split_ascii_whitespace(),
         at.ext_cache_key.as_deref(),
     )
 }
