@@ -346,6 +346,13 @@ impl AuthorityResolver {
         }
     }
 
+    /// Whether [`environment_aliases`](Self::environment_aliases) can no longer change for this
+    /// authority (it can only grow when instance discovery teaches new aliases for an unknown
+    /// host), so callers may compute it once.
+    pub fn environment_aliases_are_final(&self, authority: &Authority) -> bool {
+        self.known_to_developer(authority) || hosts::is_well_known(authority.host())
+    }
+
     /// The hosts whose cache entries belong to this authority: its own host first, then its cloud
     /// aliases (`login.windows.net` for `login.microsoftonline.com`, ...). No network request:
     /// well-known clouds use the published alias groups, other hosts what instance discovery said.

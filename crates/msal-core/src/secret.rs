@@ -3,12 +3,26 @@
 //! Every value that would let someone act as the user or the app is wrapped in one of these types.
 //! Their `Debug` prints only the type name (`AccessToken([redacted])`) and `Display` prints
 //! `[redacted]`, so a secret can be logged by accident only by calling [`secret`](AccessToken::secret)
-//! explicitly. The memory is zeroized on drop and equality runs in constant time, so comparing
-//! a presented value with a stored one does not leak how many leading bytes matched.
+//! explicitly. The memory is zeroized when the last handle drops and equality runs in constant
+//! time, so comparing a presented value with a stored one does not leak how many leading bytes
+//! matched.
+//!
+//! The value is shared (`Arc`), so a cache hit hands out a token without copying its kilobytes:
+//! cloning a secret is a reference-count increment.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use zeroize::Zeroize;
+
+/// The shared buffer behind every secret type: zeroized when the last handle drops.
+#[derive(Default)]
+struct SecretBuffer(String);
+
+impl Drop for SecretBuffer {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 /// Compares two byte strings in time that depends only on their lengths.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -29,14 +43,13 @@ macro_rules! secret_type {
         ///
         /// `Debug` and `Display` never show the value; it is zeroized on drop and compared in
         /// constant time.
-        #[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Clone, Default)]
+        pub struct $name(Arc<SecretBuffer>);
 
         impl $name {
             /// Wraps a secret value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(value.into())
+                Self(Arc::new(SecretBuffer(value.into())))
             }
 
             /// The secret itself.
@@ -44,17 +57,20 @@ macro_rules! secret_type {
             /// **Security hazard**: whatever you do with the returned string (log it, put it in an
             /// error, send it to the wrong host) is no longer protected by this type.
             pub fn secret(&self) -> &str {
-                &self.0
+                &self.0.0
             }
 
             /// Unwraps the secret, giving up its protection (see [`secret`](Self::secret)).
-            pub fn into_secret(mut self) -> String {
-                std::mem::take(&mut self.0)
+            pub fn into_secret(self) -> String {
+                match Arc::try_unwrap(self.0) {
+                    Ok(mut buffer) => std::mem::take(&mut buffer.0),
+                    Err(shared) => shared.0.clone(),
+                }
             }
 
             /// Whether the value is the empty string.
             pub fn is_empty(&self) -> bool {
-                self.0.is_empty()
+                self.0.0.is_empty()
             }
         }
 
@@ -72,33 +88,39 @@ macro_rules! secret_type {
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                Self(value)
+                Self::new(value)
             }
         }
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                Self(value.to_owned())
+                Self::new(value)
             }
         }
 
         impl From<&String> for $name {
             fn from(value: &String) -> Self {
-                Self(value.clone())
+                Self::new(value.clone())
             }
         }
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+                constant_time_eq(self.secret().as_bytes(), other.secret().as_bytes())
             }
         }
 
         impl Eq for $name {}
 
-        impl Drop for $name {
-            fn drop(&mut self) {
-                self.0.zeroize();
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.secret())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(Self::new)
             }
         }
     };

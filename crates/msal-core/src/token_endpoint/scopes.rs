@@ -29,7 +29,12 @@ pub fn validate(scopes: &[String]) -> Result<(), Error> {
                 "the scope {s:?} is reserved: MSAL adds openid, profile and offline_access itself"
             )));
         }
-        if s.is_empty() || s.chars().any(char::is_whitespace) {
+        let has_space = if s.is_ascii() {
+            s.bytes().any(|b| b.is_ascii_whitespace())
+        } else {
+            s.chars().any(char::is_whitespace)
+        };
+        if s.is_empty() || has_space {
             return Err(Error::InvalidArgument(format!(
                 "invalid scope {s:?}: a scope is a non-empty string without spaces"
             )));
@@ -60,12 +65,11 @@ pub fn app_scopes(scopes: &[String]) -> Result<Vec<String>, Error> {
         ));
     }
     validate(scopes)?;
-    Ok(scopes
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect())
+    // Sort and de-duplicate in place: a set would allocate a tree for the usual one scope.
+    let mut sorted = scopes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Ok(sorted)
 }
 
 /// The wire form: space-joined.

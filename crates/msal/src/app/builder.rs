@@ -283,6 +283,7 @@ impl CommonBuilder {
             region_flight: SingleFlight::new(),
             enable_pii_log: self.enable_pii_log,
             token_flights: SingleFlight::new(),
+            environments: std::sync::OnceLock::new(),
             #[cfg(feature = "pop")]
             pop_key: match self.pop_key {
                 Some(k) => Some(k),

@@ -49,6 +49,7 @@ pub struct AppCore {
     pub(crate) enable_pii_log: bool,
     /// One token request per cache key at a time (client credentials, silent refresh, OBO).
     pub(crate) token_flights: SingleFlight<String, AuthenticationResult>,
+    pub(crate) environments: std::sync::OnceLock<Arc<[String]>>,
     #[cfg(feature = "pop")]
     pub(crate) pop_key: Option<msal_pop::PopKey>,
 }
@@ -117,9 +118,17 @@ impl AppCore {
         self.authority.tenant()
     }
 
-    /// Hosts whose cached entries serve this app.
-    pub(crate) fn environments(&self) -> Vec<String> {
-        self.resolver.environment_aliases(&self.authority)
+    /// Hosts whose cached entries serve this app (computed once when they cannot change, since
+    /// every cache lookup needs them).
+    pub(crate) fn environments(&self) -> Arc<[String]> {
+        if let Some(e) = self.environments.get() {
+            return e.clone();
+        }
+        let envs: Arc<[String]> = self.resolver.environment_aliases(&self.authority).into();
+        if self.resolver.environment_aliases_are_final(&self.authority) {
+            let _ = self.environments.set(envs.clone());
+        }
+        envs
     }
 
     /// The authority's endpoints (discovered once, cached).
@@ -261,7 +270,7 @@ impl AppCore {
     async fn account_for_response(&self, response: &TokenResponse) -> Option<Account> {
         let info = msal_core::id_token::ClientInfo::decode(response.client_info.as_deref()?)?;
         self.cache
-            .find_account(&info.home_account_id(), self.environments(), None)
+            .find_account(&info.home_account_id(), self.environments().iter(), None)
             .await
             .ok()
             .flatten()
@@ -325,7 +334,7 @@ impl AppCore {
         at: &CachedAccessToken,
         account: Option<Account>,
         id_token: Option<msal_cache::CachedIdToken>,
-        correlation_id: String,
+        correlation_id: Option<String>,
     ) -> AuthenticationResult {
         let mut result = AuthenticationResult::new(
             at.secret().clone(),
@@ -346,7 +355,7 @@ impl AppCore {
             result.id_token = Some(idt.secret().clone());
         }
         result.account = account;
-        result.correlation_id = Some(correlation_id);
+        result.correlation_id = correlation_id;
         self.client.telemetry().record_cache_hit();
         result
     }

@@ -24,7 +24,7 @@ impl<'a> GetAccounts<'a> {
         let core = self.core;
         let accounts = core
             .cache
-            .get_accounts(core.environments(), self.username.as_deref(), false)
+            .get_accounts(core.environments().iter(), self.username.as_deref(), false)
             .await?;
         // Usernames are personal data: logged only when the app opted in.
         if core.enable_pii_log {
@@ -73,7 +73,7 @@ impl<'a> RemoveTokensForClient<'a> {
     pub async fn send(self) -> Result<()> {
         let core = self.core;
         core.cache
-            .remove_tokens_for_client(&core.client_id, core.environments())
+            .remove_tokens_for_client(&core.client_id, core.environments().iter())
             .await?;
         Ok(())
     }

@@ -8,7 +8,7 @@ use msal_cache::AccessTokenQuery;
 use msal_core::{
     AuthenticationResult, Error, Result,
     token_endpoint::{
-        Form, scopes,
+        Form, new_correlation_id, scopes,
         telemetry::{ApiId, CacheInfo},
     },
 };
@@ -48,20 +48,22 @@ impl<'a> AcquireTokenForClient<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<AuthenticationResult> {
-        let correlation_id = self.options.correlation_id();
+        // A correlation id is made only when a request is sent: a cache hit has nothing to
+        // correlate, and generating one per hit would be most of a hit's cost.
+        let correlation_id = self.options.correlation_id.clone();
         let span = tracing::debug_span!(target: "msal::app", "acquire_token_for_client",
-            msal.correlation_id = %correlation_id, msal.api = "acquire_token_for_client",
-            client_id = %self.core.client_id);
+            msal.correlation_id = correlation_id.as_deref().unwrap_or("-"),
+            msal.api = "acquire_token_for_client", client_id = %self.core.client_id);
         self.run(correlation_id).instrument(span).await
     }
 
-    async fn run(self, correlation_id: String) -> Result<AuthenticationResult> {
+    async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
         self.options.validate()?;
         let scopes = scopes::app_scopes(&self.scopes)?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
         let query =
-            AccessTokenQuery::app(&core.client_id, core.realm(), core.environments(), &scopes)
+            AccessTokenQuery::app(&core.client_id, core.realm(), core.environments().iter(), &scopes)
                 .ext_cache_data(ext.clone());
         // A PoP request may only be served by a token bound to our key, never by a bearer one.
         #[cfg(feature = "pop")]
@@ -78,7 +80,7 @@ impl<'a> AcquireTokenForClient<'a> {
             match core.cache.find_access_token(&query, core.now()).await? {
                 Some(at) => match core.usable(&at) {
                     Ok(()) => {
-                        let hit = core.result_from_cache(&at, None, None, correlation_id);
+                        let hit = core.result_from_cache(&at, None, None, caller_correlation_id);
                         return crate::flows::pop::sign_if_requested(core, hit, &self.options);
                     }
                     Err(CacheInfo::ProactivelyRefreshed) => {
@@ -100,6 +102,7 @@ impl<'a> AcquireTokenForClient<'a> {
             ext
         );
         let forced = cache_info == CacheInfo::ForceRefresh;
+        let correlation_id = caller_correlation_id.unwrap_or_else(new_correlation_id);
         let result = core
             .token_flights
             .run(flight_key, || async {
@@ -108,11 +111,17 @@ impl<'a> AcquireTokenForClient<'a> {
                     if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
                         && core.usable(&at).is_ok()
                     {
-                        return Ok(core.result_from_cache(&at, None, None, correlation_id.clone()));
+                        return Ok(core.result_from_cache(
+                            &at,
+                            None,
+                            None,
+                            Some(correlation_id.clone()),
+                        ));
                     }
                 }
-                self.request(&scopes, cache_info, &correlation_id, ext.clone())
-                    .await
+                // Boxed: the network path's future is large, and keeping it out of line keeps the
+                // cache-hit future small (it is moved on every call).
+                Box::pin(self.request(&scopes, cache_info, &correlation_id, ext.clone())).await
             })
             .await;
         // The flight carries the bound token; a PoP SHR is signed per caller, followers included.
@@ -122,7 +131,7 @@ impl<'a> AcquireTokenForClient<'a> {
                 if !e.is_interaction_required() && !matches!(e, Error::Configuration(_)) =>
             {
                 tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                core.result_from_cache(&at, None, None, correlation_id)
+                core.result_from_cache(&at, None, None, Some(correlation_id))
             }
             (Err(e), _) => return Err(e),
         };

@@ -59,7 +59,7 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             let query = AccessTokenQuery::app(
                 &core.client_id,
                 core.realm(),
-                core.environments(),
+                core.environments().iter(),
                 &self.scopes,
             )
             .ext_cache_data(ext.clone())
@@ -72,7 +72,7 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
                 && core.usable(&at).is_ok()
             {
-                let hit = core.result_from_cache(&at, None, None, correlation_id);
+                let hit = core.result_from_cache(&at, None, None, Some(correlation_id));
                 return crate::flows::pop::sign_if_requested(core, hit, &self.options);
             }
         }

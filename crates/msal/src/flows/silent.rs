@@ -64,7 +64,7 @@ impl<'a> AcquireTokenSilent<'a> {
             &home,
             &core.client_id,
             core.realm(),
-            core.environments(),
+            core.environments().iter(),
             &self.scopes,
         )
         .ext_cache_data(ext.clone())
@@ -101,7 +101,7 @@ impl<'a> AcquireTokenSilent<'a> {
         );
         let outcome = core
             .token_flights
-            .run(flight_key, || self.refresh(cache_info, &correlation_id))
+            .run(flight_key, || Box::pin(self.refresh(cache_info, &correlation_id)))
             .await;
         match (outcome, fallback) {
             // The flight carries the bound token; each caller signs its own SHR.
@@ -124,14 +124,14 @@ impl<'a> AcquireTokenSilent<'a> {
             .cache
             .find_id_token(
                 &self.account.home_account_id,
-                core.environments(),
+                core.environments().iter(),
                 &core.client_id,
                 Some(core.realm()),
             )
             .await?;
         #[allow(unused_mut)]
         let mut result =
-            core.result_from_cache(at, Some(self.account.clone()), idt, correlation_id);
+            core.result_from_cache(at, Some(self.account.clone()), idt, Some(correlation_id));
         #[cfg(feature = "pop")]
         if let Some(scheme) = &self.options.auth_scheme {
             result = crate::flows::pop::sign(core, result, scheme)?;
@@ -148,8 +148,9 @@ impl<'a> AcquireTokenSilent<'a> {
     ) -> Result<AuthenticationResult> {
         let core = self.core;
         let envs = core.environments();
+        let envs = &envs[..];
         let home = &self.account.home_account_id;
-        let metadata = core.cache.find_app_metadata(&envs, &core.client_id).await?;
+        let metadata = core.cache.find_app_metadata(envs, &core.client_id).await?;
         let mut last_error = None;
         let family_attempts: Vec<String> = match metadata.as_ref().map(|m| m.family_id.clone()) {
             None => vec![FAMILY_ID.to_owned()],
@@ -159,7 +160,7 @@ impl<'a> AcquireTokenSilent<'a> {
         for family in family_attempts {
             let rts = core
                 .cache
-                .find_refresh_tokens(&RefreshTokenQuery::for_family(home, &envs, family))
+                .find_refresh_tokens(&RefreshTokenQuery::for_family(home, envs, family))
                 .await?;
             match self
                 .try_refresh_tokens(rts, cache_info, correlation_id)
@@ -172,7 +173,7 @@ impl<'a> AcquireTokenSilent<'a> {
         }
         let own = core
             .cache
-            .find_refresh_tokens(&RefreshTokenQuery::for_client(home, &envs, &core.client_id))
+            .find_refresh_tokens(&RefreshTokenQuery::for_client(home, envs, &core.client_id))
             .await?;
         match self
             .try_refresh_tokens(own, cache_info, correlation_id)
