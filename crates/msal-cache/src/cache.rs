@@ -35,15 +35,30 @@ use crate::{
 /// assert!(json.contains("appmetadata-login.microsoftonline.com-c"));
 /// # Ok::<(), msal_core::CacheError>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows how many entries of each kind the cache holds, never their contents (which
+/// include tokens).
+#[derive(Clone, Default)]
 pub struct TokenCache {
     inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("access_tokens", &self.count(CredentialType::AccessToken))
+            .field("refresh_tokens", &self.count(CredentialType::RefreshToken))
+            .field("id_tokens", &self.count(CredentialType::IdToken))
+            .field("accounts", &self.count(CredentialType::Account))
+            .field("store", &self.inner.store)
+            .finish()
+    }
 }
 
 /// MSAL Python's name for the same type: one type plays both roles.
 pub type SerializableTokenCache = TokenCache;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Inner {
     /// Held only in synchronous sections, never across an `.await`.
     state: RwLock<CacheState>,

@@ -289,6 +289,14 @@ pub(crate) fn access_token_probe_hash<'a>(
 }
 
 /// The index's hash of an app-token partition: (client_id, environment, realm).
+/// Index key of on-behalf-of access tokens: their `user_assertion_hash`.
+pub(crate) fn assertion_partition_hash(user_assertion_hash: &str) -> u64 {
+    let mut h = LowerHasher::new();
+    h.piece("obo");
+    h.piece(user_assertion_hash);
+    h.finish()
+}
+
 pub(crate) fn app_partition_hash(client_id: &str, environment: &str, realm: &str) -> u64 {
     let mut h = LowerHasher::new();
     h.piece(client_id);

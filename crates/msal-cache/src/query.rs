@@ -237,8 +237,13 @@ impl AccessTokenMatcher<'_> {
     fn matches(&self, at: &AccessTokenData, environment: &str) -> bool {
         // Cheapest and most selective first; hosts and tenants are usually stored lower-case,
         // so an exact comparison settles them before the case-insensitive one.
+        // An on-behalf-of lookup names the assertion, not the user: any home account matches.
+        let home_matches = match (self.home, self.assertion_hash) {
+            (None, Some(_)) => true,
+            (home, _) => at.home_account_id.as_deref() == home,
+        };
         &*at.client_id == self.client_id
-            && at.home_account_id.as_deref() == self.home
+            && home_matches
             && same_ignoring_ascii_case(&at.realm, self.realm)
             && same_ignoring_ascii_case(&at.environment, environment)
             && at.ext_cache_key.as_deref() == self.ext
@@ -318,13 +323,14 @@ impl CacheState {
                     .is_some_and(|e| from_unix_secs(e) > usable_after)
             });
             if !usable {
-                let partition = match matcher.home {
-                    None => self.app_access_tokens(app_partition_hash(
+                let partition = match (matcher.home, matcher.assertion_hash) {
+                    (None, Some(hash)) => self.obo_access_tokens(hash),
+                    (None, None) => self.app_access_tokens(app_partition_hash(
                         &query.client_id,
                         environment,
                         &query.realm,
                     )),
-                    Some(home) => self.user(home).map_or(&[][..], |u| &u.access_tokens),
+                    (Some(home), _) => self.user(home).map_or(&[][..], |u| &u.access_tokens),
                 };
                 self.consider_access_tokens(partition, &matcher, environment, &mut best);
             }

@@ -68,7 +68,9 @@ fn cache_with(n: usize) -> TokenCache {
         );
     }
     let cache = TokenCache::new();
-    cache.deserialize(&serde_json::json!({ "AccessToken": at }).to_string()).unwrap();
+    cache
+        .deserialize(&serde_json::json!({ "AccessToken": at }).to_string())
+        .unwrap();
     cache
 }
 
@@ -83,15 +85,24 @@ fn app(cache: TokenCache) -> ConfidentialClientApplication {
 }
 
 fn cache_hits(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     // What the harness itself costs: entering the runtime for a future that is ready at once.
-    c.bench_function("baseline: block_on(ready)", |b| b.iter(|| rt.block_on(std::future::ready(1))));
+    c.bench_function("baseline: block_on(ready)", |b| {
+        b.iter(|| rt.block_on(std::future::ready(1)))
+    });
     let mut group = c.benchmark_group("acquire_token_for_client cache hit");
     for n in [10usize, 1_000, 10_000, 100_000] {
         let app = app(cache_with(n));
-        rt.block_on(app.acquire_token_for_client([SCOPE]).send()).unwrap();
+        rt.block_on(app.acquire_token_for_client([SCOPE]).send())
+            .unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| rt.block_on(app.acquire_token_for_client([SCOPE]).send()).unwrap())
+            b.iter(|| {
+                rt.block_on(app.acquire_token_for_client([SCOPE]).send())
+                    .unwrap()
+            })
         });
     }
     group.finish();
@@ -100,8 +111,14 @@ fn cache_hits(c: &mut Criterion) {
 /// `acquire_token_silent` answered from MSAL Python's own cache file (the shared fixture), at the
 /// fixture's test clock.
 fn silent_hit(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/msal-python-1.39.0-cache.json");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/msal-python-1.39.0-cache.json"
+    );
     let Ok(json) = std::fs::read_to_string(path) else {
         eprintln!("silent bench skipped: {path} not found");
         return;
@@ -119,17 +136,30 @@ fn silent_hit(c: &mut Criterion) {
         .unwrap();
     let account = rt.block_on(app.get_accounts().send()).unwrap().remove(0);
     let scopes = ["https://api.fake-entra.invalid/Data.Read"];
-    let hit = rt.block_on(app.acquire_token_silent(scopes, &account).send()).unwrap();
+    let hit = rt
+        .block_on(app.acquire_token_silent(scopes, &account).send())
+        .unwrap();
     assert_eq!(hit.token_source, msal::TokenSource::Cache);
-    c.bench_function("acquire_token_silent cache hit (MSAL Python's cache file)", |b| {
-        b.iter(|| rt.block_on(app.acquire_token_silent(scopes, &account).send()).unwrap())
-    });
+    c.bench_function(
+        "acquire_token_silent cache hit (MSAL Python's cache file)",
+        |b| {
+            b.iter(|| {
+                rt.block_on(app.acquire_token_silent(scopes, &account).send())
+                    .unwrap()
+            })
+        },
+    );
 }
 
 fn throughput(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let app = app(cache_with(10_000));
-    rt.block_on(app.acquire_token_for_client([SCOPE]).send()).unwrap();
+    rt.block_on(app.acquire_token_for_client([SCOPE]).send())
+        .unwrap();
     const TASKS: usize = 64;
     const CALLS: usize = 1_000_000;
     let mut group = c.benchmark_group("cache hits from 64 tasks");

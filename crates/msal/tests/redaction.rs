@@ -106,6 +106,8 @@ async fn trace_output_and_debug_never_contain_secrets() {
         secrets.push(rt["secret"].as_str().unwrap().to_owned());
     }
 
+    debugs.push(format!("{:?} {:?}", pca.token_cache(), cca.token_cache()));
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("token_request"),

@@ -22,7 +22,7 @@ use crate::{
         AccessTokenData, AccountData, AppMetadata, CredentialType, IdTokenData, RefreshTokenData,
     },
     fast_hash::FastMap,
-    keys::{access_token_probe_hash, app_partition_hash, hash_exact},
+    keys::{access_token_probe_hash, app_partition_hash, assertion_partition_hash, hash_exact},
 };
 
 /// The address of an entry in the slab.
@@ -242,6 +242,9 @@ struct Section {
 struct Index {
     at_exact: FastMap<u64, IdList>,
     app_access_tokens: FastMap<u64, IdList>,
+    /// On-behalf-of access tokens by their `user_assertion_hash`: a middle tier looks them up
+    /// before it knows whose token it holds.
+    obo_access_tokens: FastMap<u64, IdList>,
     users: FastMap<Box<str>, UserEntries>,
     accounts: Vec<EntryId>,
     app_metadata: Vec<EntryId>,
@@ -420,6 +423,13 @@ impl CacheState {
             .map_or(&[], IdList::as_slice)
     }
 
+    pub(crate) fn obo_access_tokens(&self, user_assertion_hash: &str) -> &[EntryId] {
+        self.index
+            .obo_access_tokens
+            .get(&assertion_partition_hash(user_assertion_hash))
+            .map_or(&[], IdList::as_slice)
+    }
+
     pub(crate) fn user(&self, home_account_id: &str) -> Option<&UserEntries> {
         self.index.users.get(home_account_id)
     }
@@ -487,6 +497,13 @@ impl CacheState {
         match &slot.view {
             View::AccessToken(at) => {
                 index.at_exact.entry(probe_of(at)).or_default().push(id);
+                if let Some(hash) = at.user_assertion_hash.as_deref() {
+                    index
+                        .obo_access_tokens
+                        .entry(assertion_partition_hash(hash))
+                        .or_default()
+                        .push(id);
+                }
                 match at.home_account_id.as_deref() {
                     Some(home) => user_mut(&mut index.users, home).access_tokens.push(id),
                     None => index
@@ -541,6 +558,13 @@ impl CacheState {
         let user_home = match &slot.view {
             View::AccessToken(at) => {
                 remove_from(&mut index.at_exact, probe_of(at), id);
+                if let Some(hash) = at.user_assertion_hash.as_deref() {
+                    remove_from(
+                        &mut index.obo_access_tokens,
+                        assertion_partition_hash(hash),
+                        id,
+                    );
+                }
                 match at.home_account_id.as_deref() {
                     Some(home) => Some(home),
                     None => {

@@ -62,9 +62,13 @@ impl<'a> AcquireTokenForClient<'a> {
         self.options.validate()?;
         let scopes = scopes::app_scopes(&self.scopes)?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
-        let query =
-            AccessTokenQuery::app(&core.client_id, core.realm(), core.environments().iter(), &scopes)
-                .ext_cache_data(ext.clone());
+        let query = AccessTokenQuery::app(
+            &core.client_id,
+            core.realm(),
+            core.environments().iter(),
+            &scopes,
+        )
+        .ext_cache_data(ext.clone());
         // A PoP request may only be served by a token bound to our key, never by a bearer one.
         #[cfg(feature = "pop")]
         let query = match &self.options.auth_scheme {

@@ -101,7 +101,9 @@ impl<'a> AcquireTokenSilent<'a> {
         );
         let outcome = core
             .token_flights
-            .run(flight_key, || Box::pin(self.refresh(cache_info, &correlation_id)))
+            .run(flight_key, || {
+                Box::pin(self.refresh(cache_info, &correlation_id))
+            })
             .await;
         match (outcome, fallback) {
             // The flight carries the bound token; each caller signs its own SHR.
