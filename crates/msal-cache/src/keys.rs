@@ -15,7 +15,7 @@ use crate::fast_hash::FastBuildHasher;
 
 /// Request fields that never take part in the extended cache key (MSAL Python's exclusion set):
 /// they are the grant itself, client authentication, or PoP/SSH key material.
-const EXT_KEY_EXCLUDED: &[&str] = &[
+pub const EXT_KEY_EXCLUDED: &[&str] = &[
     "client_id",
     "grant_type",
     "scope",

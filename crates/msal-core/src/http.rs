@@ -116,6 +116,67 @@ impl fmt::Debug for PinnedServerCertificate {
     }
 }
 
+/// A response body read against a [`ResponseBodyLimit`], shared by every backend so they refuse
+/// oversize bodies the same way: before reading when the announced length is over the limit, and
+/// as soon as the bytes read pass it otherwise. The buffer reserved up front is capped, since an
+/// announced length is the server's claim, not a promise.
+///
+/// ```
+/// use msal_core::http::{LimitedBody, TransportErrorKind};
+/// let mut body = LimitedBody::new(8, Some(5)).unwrap();
+/// body.push(b"hello").unwrap();
+/// assert_eq!(body.push(b"world").unwrap_err().kind(), TransportErrorKind::BodyTooLarge);
+/// assert!(LimitedBody::new(8, Some(9)).is_err());
+/// ```
+#[derive(Debug)]
+pub struct LimitedBody {
+    body: Vec<u8>,
+    limit: usize,
+}
+
+impl LimitedBody {
+    /// The most bytes reserved before any arrive.
+    const MAX_PREALLOCATION: usize = 64 * 1024;
+
+    /// Starts a body of at most `limit` bytes; fails at once when `announced` (Content-Length)
+    /// is already over it.
+    pub fn new(limit: usize, announced: Option<u64>) -> Result<Self, TransportError> {
+        if let Some(length) = announced {
+            if length > limit as u64 {
+                return Err(TransportError::new(
+                    TransportErrorKind::BodyTooLarge,
+                    format!("the server announced {length} bytes, over the {limit}-byte limit"),
+                ));
+            }
+        }
+        let capacity = announced
+            .and_then(|length| usize::try_from(length).ok())
+            .unwrap_or(0)
+            .min(Self::MAX_PREALLOCATION);
+        Ok(Self {
+            body: Vec::with_capacity(capacity),
+            limit,
+        })
+    }
+
+    /// Appends a chunk, failing when the body would pass the limit.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), TransportError> {
+        if chunk.len() > self.limit - self.body.len() {
+            return Err(TransportError::new(
+                TransportErrorKind::BodyTooLarge,
+                format!("the body passed the {}-byte limit", self.limit),
+            ));
+        }
+        self.body.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The bytes read.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.body
+    }
+}
+
 /// What went wrong below HTTP.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use msal_cache::keys::EXT_KEY_EXCLUDED;
 use msal_core::{Error, token_endpoint::claims};
 
 /// Options common to every token request (API.md §5).
@@ -15,32 +16,6 @@ pub(crate) struct RequestOptions {
     #[cfg(feature = "pop")]
     pub(crate) auth_scheme: Option<msal_pop::PopAuthScheme>,
 }
-
-/// Form fields that never form part of the extended cache key (MSAL Python's exclusion list).
-const EXT_KEY_EXCLUDED: &[&str] = &[
-    "client_id",
-    "grant_type",
-    "scope",
-    "claims",
-    "username",
-    "password",
-    "refresh_token",
-    "code",
-    "redirect_uri",
-    "code_verifier",
-    "device_code",
-    "assertion",
-    "requested_token_use",
-    "client_assertion",
-    "client_assertion_type",
-    "client_secret",
-    "token_type",
-    "req_cnf",
-    "key_id",
-    "user_federated_identity_credential",
-    "user_id",
-    "client_info",
-];
 
 impl RequestOptions {
     /// The correlation id of this call: the caller's, or a new one.

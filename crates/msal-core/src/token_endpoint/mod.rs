@@ -99,7 +99,9 @@ impl TokenEndpointRequest {
 pub fn new_correlation_id() -> String {
     // A v4 UUID from the thread-local CSPRNG: same randomness as `Uuid::new_v4`, without a
     // `getrandom` system call on every API call (cache hits included).
-    uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
 }
 
 /// Sends token, device-code and discovery requests with MSAL's headers, retry and throttling.
