@@ -141,13 +141,13 @@ impl LimitedBody {
     /// Starts a body of at most `limit` bytes; fails at once when `announced` (Content-Length)
     /// is already over it.
     pub fn new(limit: usize, announced: Option<u64>) -> Result<Self, TransportError> {
-        if let Some(length) = announced {
-            if length > limit as u64 {
-                return Err(TransportError::new(
-                    TransportErrorKind::BodyTooLarge,
-                    format!("the server announced {length} bytes, over the {limit}-byte limit"),
-                ));
-            }
+        if let Some(length) = announced
+            && length > limit as u64
+        {
+            return Err(TransportError::new(
+                TransportErrorKind::BodyTooLarge,
+                format!("the server announced {length} bytes, over the {limit}-byte limit"),
+            ));
         }
         let capacity = announced
             .and_then(|length| usize::try_from(length).ok())

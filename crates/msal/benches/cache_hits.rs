@@ -3,6 +3,7 @@
 //!
 //! The transport is an in-memory fake that answers discovery and one token request, so the
 //! numbers are the library's own cost.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::{
     sync::{
