@@ -4,6 +4,43 @@
 use std::{path::Path, process::Command};
 
 pub(crate) fn run(root: &Path) -> Result<(), String> {
+    let python = ensure_msal_python(root)?;
+    crate::step("MSAL Python 1.39.0 reads a cache msal-rs wrote", {
+        let mut c = crate::cargo();
+        c.args(["run", "--quiet", "-p", "msal", "--example", "interop", "--"])
+            .arg(&python)
+            .arg(root.join("xtask").join("interop").join("read_cache.py"));
+        c
+    })
+}
+
+/// `cargo xtask bench --vs-python`: the same silent cache hit, timed in msal-rs (release build)
+/// and in MSAL Python 1.39.0 on the same cache file, in one run.
+pub(crate) fn vs_python(root: &Path) -> Result<(), String> {
+    let python = ensure_msal_python(root)?;
+    let interop = root.join("xtask").join("interop");
+    crate::step("msal-rs vs MSAL Python: acquire_token_silent cache hit", {
+        let mut c = crate::cargo();
+        c.args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "msal",
+            "--example",
+            "interop",
+            "--",
+        ])
+        .arg(&python)
+        .arg(interop.join("read_cache.py"))
+        .arg("--bench")
+        .arg(interop.join("bench_silent.py"));
+        c
+    })
+}
+
+/// A venv with msal==1.39.0, made on first use.
+fn ensure_msal_python(root: &Path) -> Result<std::path::PathBuf, String> {
     let venv = root.join("target").join("interop-venv");
     let python = venv.join("bin").join("python");
     if !python.exists() {
@@ -35,13 +72,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
             c
         })?;
     }
-    crate::step("MSAL Python 1.39.0 reads a cache msal-rs wrote", {
-        let mut c = crate::cargo();
-        c.args(["run", "--quiet", "-p", "msal", "--example", "interop", "--"])
-            .arg(&python)
-            .arg(root.join("xtask").join("interop").join("read_cache.py"));
-        c
-    })
+    Ok(python)
 }
 
 /// Whether python3 is available (interop is skipped, loudly, without it).

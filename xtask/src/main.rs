@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("demo") => demo(),
+        Some("bench") if args.iter().any(|a| a == "--vs-python") => interop::vs_python(&root()),
         Some("bench") => bench(),
         Some("interop") => interop::run(&root()),
         Some("deps") => deps::check(&root()),
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
                 "usage: cargo xtask <test [--quick] | demo | bench | interop | deps>\n\n\
                  test     everything CI checks (--quick: skip the feature matrix and docs)\n\
                  demo     run every scenario against the embedded emulator\n\
-                 bench    run the criterion benchmarks, summarise them in BENCHMARKS.md\n\
+                 bench    run the criterion benchmarks (--vs-python: time MSAL Python on the same cache)\n\
                  interop  MSAL Python 1.39.0 reads a cache written by msal-rs\n\
                  deps     check that protocol crates never depend on a transport or TLS stack"
             );
