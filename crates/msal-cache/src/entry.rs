@@ -379,6 +379,9 @@ pub(crate) struct IdTokenData {
     pub(crate) environment: Box<str>,
     pub(crate) realm: Box<str>,
     pub(crate) client_id: Box<str>,
+    /// Decoded on first use and kept: every silent cache hit reports the claims, and decoding a
+    /// JWT (base64 + JSON) would otherwise be most of the hit's cost.
+    pub(crate) claims: std::sync::OnceLock<Result<IdTokenClaims, IdTokenError>>,
 }
 
 impl IdTokenData {
@@ -390,6 +393,7 @@ impl IdTokenData {
             environment: text_field(map, "environment"),
             realm: text_field(map, "realm"),
             client_id: text_field(map, "client_id"),
+            claims: std::sync::OnceLock::new(),
         }
     }
 }
@@ -405,7 +409,10 @@ impl CachedIdToken {
     }
     /// Its claims, decoded without validation (as MSAL Python does).
     pub fn claims(&self) -> Result<IdTokenClaims, IdTokenError> {
-        msal_core::id_token::decode_unverified(self.0.secret.secret())
+        self.0
+            .claims
+            .get_or_init(|| msal_core::id_token::decode_unverified(self.0.secret.secret()))
+            .clone()
     }
     /// The user's home account id.
     pub fn home_account_id(&self) -> Option<&str> {
