@@ -69,6 +69,13 @@ pub fn app_scopes(scopes: &[String]) -> Result<Vec<String>, Error> {
     let mut sorted = scopes.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
+    // `<resource>/.default` means "everything the app was granted on that resource": Entra
+    // refuses it next to any other scope (AADSTS70011), so say so before sending.
+    if sorted.len() > 1 && sorted.iter().any(|s| s.ends_with("/.default")) {
+        return Err(Error::InvalidArgument(
+            "a `/.default` scope must be the only scope of an app-only request".into(),
+        ));
+    }
     Ok(sorted)
 }
 

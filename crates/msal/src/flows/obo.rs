@@ -51,7 +51,7 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         }
         let hash = user_assertion_hash(self.assertion.secret());
         let correlation_id = self.options.correlation_id();
-        let ext = self.options.ext_cache_data(None);
+        let ext = obo_ext_cache_data(&self.options, &hash);
         // Telemetry says "not a cache API" (0), as MSAL Python's OBO does, unless forced.
         let mut cache_info = CacheInfo::ForceRefresh;
         if !self.force_refresh && !self.options.bypasses_cache() {
@@ -116,10 +116,23 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             )
             .await?;
         let mut redeemed = Redeemed::new(response, &self.scopes, JWT_BEARER_GRANT, correlation_id);
+        redeemed.ext_cache_data = obo_ext_cache_data(&self.options, &hash);
         redeemed.user_assertion_hash = Some(hash);
-        redeemed.ext_cache_data = self.options.ext_cache_data(None);
         crate::flows::pop::finish_bound(core, redeemed, &self.options).await
     }
+}
+
+/// The extended cache key data of an OBO token: the request's extra fields plus the assertion
+/// hash. Without it, tokens for two assertions of the same user (two sessions, two devices)
+/// would share one cache key and overwrite each other; with it they are `atext` entries, which
+/// MSAL Python's plain lookups skip (documented difference: we cache OBO, Python does not).
+fn obo_ext_cache_data(
+    options: &RequestOptions,
+    hash: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let mut ext = options.ext_cache_data(None);
+    ext.insert("user_assertion_hash".into(), hash.to_owned());
+    ext
 }
 
 into_future!(AcquireTokenOnBehalfOf, AuthenticationResult);
