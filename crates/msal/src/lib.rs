@@ -28,6 +28,26 @@
 //! # let _ = header; Ok(()) }
 //! ```
 //!
+//! ## Persisting and sharing the cache
+//! A [`TokenCache`] is in memory until given a [`cache::CacheStore`]:
+//! - `cache::FileCacheStore` (feature `persistence`): one file, MSAL Python's format, shared
+//!   safely between processes with msal-extensions' lock-file convention;
+//! - `msal_cache_redis::RedisCacheStore` (crate `msal-cache-redis`): for fleets of web apps or
+//!   daemons, one Redis key per partition (app tokens per client and tenant, user tokens per
+//!   account) behind a short in-process L1, with merging writes so instances never lose each
+//!   other's tokens, and token acquisition that keeps working while Redis is down;
+//! - your own: implement [`cache::CacheStore`] (`load`/`save`/`lock`, optionally partitioned).
+//!
+//! ```no_run
+//! # async fn run() -> msal::Result<()> {
+//! # #[cfg(feature = "persistence")] {
+//! use msal::{TokenCache, cache::FileCacheStore};
+//! let cache = TokenCache::with_store(FileCacheStore::new("msal_cache.json"));
+//! let app = msal::PublicClientApplication::builder("client-id").token_cache(cache).build()?;
+//! # let _ = app; }
+//! # Ok(()) }
+//! ```
+//!
 //! ## Features
 //! `reqwest` + `rustls` (default): the transport. `hyper`: the hyper transport. `interactive`:
 //! system-browser sign-in. `pop`: Proof-of-Possession tokens. `managed-identity`. `persistence`:

@@ -217,3 +217,108 @@ async fn scope_rules_are_enforced_before_any_request() {
     }
     assert_eq!(emu.requests().len(), 0);
 }
+
+#[tokio::test]
+async fn faults_on_discovery_and_device_code_endpoints_end_in_a_retry_or_a_typed_error() {
+    // Discovery: a 503 is retried once, then the flow goes on.
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    emu.add_fault(FaultRule::new(
+        Endpoint::OpenIdConfiguration,
+        1,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+            body: None,
+        },
+    ));
+    app.acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(emu.count("GET", "/openid-configuration"), 2);
+
+    // Discovery answering an HTML page or broken JSON: a typed error, nothing cached.
+    for fault in [
+        Fault::HtmlErrorPage,
+        Fault::MalformedJson,
+        Fault::WrongContentType,
+    ] {
+        let emu = emulator().await;
+        let app = secret_app(&emu);
+        emu.add_fault(FaultRule::new(
+            Endpoint::OpenIdConfiguration,
+            2,
+            fault.clone(),
+        ));
+        let e = app
+            .acquire_token_for_client([ids::APP_SCOPE])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidResponse { .. } | Error::Service(_) | Error::Configuration(_)
+            ),
+            "{fault:?}: {e:?}"
+        );
+        assert_eq!(
+            emu.count("POST", "/token"),
+            0,
+            "no token request without endpoints"
+        );
+        assert_eq!(
+            app.token_cache()
+                .count(msal::cache::CredentialType::AccessToken),
+            0
+        );
+    }
+
+    // The device-code endpoint throttled: the Retry-After reaches the caller.
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    emu.add_fault(FaultRule::new(
+        Endpoint::DeviceCode,
+        1,
+        Fault::Status {
+            status: 429,
+            retry_after: Some("7".into()),
+            body: None,
+        },
+    ));
+    let e = app
+        .initiate_device_flow([ids::USER_SCOPE])
+        .await
+        .unwrap_err();
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(7)), "{e:?}");
+
+    // A token request slower than the app's timeout: retried once, then a transport timeout.
+    let emu = emulator().await;
+    let app = confidential_app(
+        &emu,
+        ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
+    )
+    .timeout(Duration::from_millis(300))
+    .build()
+    .unwrap();
+    emu.add_fault(FaultRule::new(
+        Endpoint::Token,
+        2,
+        Fault::Delay(Duration::from_secs(2)),
+    ));
+    let started = std::time::Instant::now();
+    let e = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap_err();
+    // Two attempts of 300 ms with the one-second pause between them (the emulator does not log
+    // requests whose client hung up, so time is the witness).
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind() == msal::http::TransportErrorKind::Timeout),
+        "{e:?}"
+    );
+}
