@@ -66,6 +66,8 @@ pub(crate) struct Issue<'a> {
     pub(crate) nonce: Option<String>,
     /// `kid` of a PoP key the access token is bound to.
     pub(crate) pop_kid: Option<String>,
+    /// `key_id` of an SSH public key to certify (`token_type=ssh-cert`).
+    pub(crate) ssh_key_id: Option<String>,
     /// The request had `client_info=1`.
     pub(crate) client_info: bool,
     /// Claims the request carried (echoed into the AT as `xms_cc`-style evidence).
@@ -139,13 +141,24 @@ pub(crate) fn token_response(shared: &Shared, issue: &Issue<'_>) -> Result<Value
     if let Some(claims) = &issue.claims {
         at["xms_claims_satisfied"] = json!(claims);
     }
-    let access_token = shared
-        .signer
-        .sign(&at)
-        .map_err(|e| AadError::new(500, "server_error", 90000, e))?;
-
+    let access_token = match &issue.ssh_key_id {
+        // A stand-in for an OpenSSH user certificate: unique, and plainly not a JWT.
+        Some(key_id) => format!(
+            "ssh-rsa-cert-v01@openssh.com {} {key_id}",
+            uuid::Uuid::new_v4().simple()
+        ),
+        None => shared
+            .signer
+            .sign(&at)
+            .map_err(|e| AadError::new(500, "server_error", 90000, e))?,
+    };
+    let token_type = match (&issue.pop_kid, &issue.ssh_key_id) {
+        (Some(_), _) => "pop",
+        (_, Some(_)) => "ssh-cert",
+        _ => "Bearer",
+    };
     let mut body = json!({
-        "token_type": if issue.pop_kid.is_some() { "pop" } else { "Bearer" },
+        "token_type": token_type,
         "expires_in": cfg.expires_in,
         "ext_expires_in": cfg.ext_expires_in,
         "access_token": access_token,

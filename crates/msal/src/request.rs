@@ -56,6 +56,29 @@ impl RequestOptions {
         claims::merge_forwarded(merged, self.forwarded_client_claims.as_deref())
     }
 
+    /// The key an extra-field token is bound to (`token_type` other than bearer, with `key_id`):
+    /// SSH certificates, or PoP with an external key. Such tokens are cached apart from bearer
+    /// tokens, under their key id.
+    pub(crate) fn bound_key(&self) -> Result<Option<(String, String)>, Error> {
+        let field = |k: &str| {
+            self.extra_body
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let Some(token_type) = field("token_type").filter(|t| !t.eq_ignore_ascii_case("bearer"))
+        else {
+            return Ok(None);
+        };
+        match (field("key_id"), field("req_cnf")) {
+            (Some(key_id), Some(_)) if !key_id.is_empty() => Ok(Some((key_id, token_type))),
+            _ => Err(Error::InvalidArgument(format!(
+                "token_type={token_type} needs both `req_cnf` and `key_id` extra body parameters"
+            ))),
+        }
+    }
+
     /// Whether the cache must be skipped (a claims challenge or PoP).
     pub(crate) fn bypasses_cache(&self) -> bool {
         self.claims_challenge
@@ -64,6 +87,7 @@ impl RequestOptions {
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.bound_key()?;
         if let Some(f) = &self.forwarded_client_claims {
             claims::parse_object(f, "forwarded client claims")?;
         }

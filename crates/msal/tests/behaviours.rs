@@ -322,3 +322,52 @@ async fn faults_on_discovery_and_device_code_endpoints_end_in_a_retry_or_a_typed
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn ssh_certificates_through_extra_fields_are_cached_apart_from_bearer_tokens() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let jwk = r#"{"kty":"RSA","n":"wXgA3h0v","e":"AQAB"}"#;
+    fn ssh<'a>(
+        app: &'a msal::ConfidentialClientApplication,
+        jwk: &str,
+    ) -> msal::AcquireTokenForClient<'a> {
+        app.acquire_token_for_client([ids::APP_SCOPE])
+            .extra_body_param("token_type", "ssh-cert")
+            .extra_body_param("req_cnf", jwk)
+            .extra_body_param("key_id", "key-1")
+    }
+    let first = ssh(&app, jwk).await.unwrap();
+    assert_eq!(first.token_type, "ssh-cert");
+    assert!(
+        first
+            .access_token
+            .secret()
+            .starts_with("ssh-rsa-cert-v01@openssh.com")
+    );
+    let request = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
+    assert_eq!(request.form_param("key_id"), Some("key-1"));
+    let second = ssh(&app, jwk).await.unwrap();
+    assert_eq!(second.token_source, TokenSource::Cache);
+    assert_eq!(second.access_token, first.access_token);
+
+    let bearer = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(bearer.token_type, "Bearer");
+    assert_eq!(bearer.token_source, TokenSource::IdentityProvider);
+    let again = ssh(&app, jwk).await.unwrap();
+    assert_eq!(
+        again.access_token, first.access_token,
+        "the bearer token did not overwrite the certificate"
+    );
+
+    let missing = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .extra_body_param("token_type", "ssh-cert")
+        .extra_body_param("req_cnf", jwk)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, Error::InvalidArgument(_)), "{missing:?}");
+}

@@ -54,6 +54,7 @@ impl TokenRequest<'_> {
             .or(earlier_claims);
         self.check_claims_challenge(&scopes, claims.as_deref())?;
         let pop_kid = self.pop_kid()?;
+        let ssh_key_id = self.ssh_key_id()?;
         let issue = Issue {
             issuer: self.issuer.clone(),
             client_id: &self.client.client_id,
@@ -61,6 +62,7 @@ impl TokenRequest<'_> {
             scopes,
             nonce,
             pop_kid,
+            ssh_key_id,
             // Generic OIDC providers know nothing of client_info.
             client_info: self.req.form("client_info") == Some("1") && !self.generic_oidc,
             claims,
@@ -99,10 +101,33 @@ impl TokenRequest<'_> {
         }
     }
 
+    /// `token_type=ssh-cert` needs `req_cnf` (the public key as a JWK) and `key_id`.
+    fn ssh_key_id(&self) -> Result<Option<String>, AadError> {
+        if self.req.form("token_type") != Some("ssh-cert") {
+            return Ok(None);
+        }
+        let jwk_ok = self
+            .req
+            .form("req_cnf")
+            .and_then(|c| serde_json::from_str::<Value>(c).ok())
+            .is_some_and(|v| v.get("kty").is_some());
+        if !jwk_ok {
+            return Err(AadError::invalid_request(
+                50027,
+                "req_cnf must be the public key as a JWK.",
+            ));
+        }
+        let key_id = self
+            .req
+            .form("key_id")
+            .ok_or_else(|| AadError::missing("key_id"))?;
+        Ok(Some(key_id.to_owned()))
+    }
+
     /// `token_type=pop` needs `req_cnf` = base64url JSON with a `kid`.
     fn pop_kid(&self) -> Result<Option<String>, AadError> {
         match self.req.form("token_type") {
-            None | Some("bearer" | "Bearer") => Ok(None),
+            None | Some("bearer" | "Bearer" | "ssh-cert") => Ok(None),
             Some("pop") => {
                 let req_cnf = self
                     .req

@@ -69,6 +69,11 @@ impl<'a> AcquireTokenForClient<'a> {
             &scopes,
         )
         .ext_cache_data(ext.clone());
+        // A key-bound request (SSH certificate) is only served by a token bound to that key.
+        let query = match self.options.bound_key()? {
+            Some((key_id, token_type)) => query.bound_to_key(key_id, token_type),
+            None => query,
+        };
         // A PoP request may only be served by a token bound to our key, never by a bearer one.
         #[cfg(feature = "pop")]
         let query = match &self.options.auth_scheme {

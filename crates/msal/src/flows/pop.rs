@@ -15,32 +15,24 @@ pub(crate) async fn finish_with_scheme(
     redeemed: Redeemed<'_>,
     options: &RequestOptions,
 ) -> Result<AuthenticationResult> {
-    #[cfg(feature = "pop")]
-    if let Some(scheme) = &options.auth_scheme {
-        let key = core.pop_key()?;
-        let mut redeemed = redeemed;
-        redeemed.key_id = Some(key.kid().to_owned());
-        let result = core.finish(redeemed).await?;
-        return sign(core, result, scheme);
-    }
-    let _ = options;
-    core.finish(redeemed).await
+    let result = finish_bound(core, redeemed, options).await?;
+    sign_if_requested(core, result, options)
 }
 
 /// Caches the response bound to the PoP key (when PoP was asked for) and returns the result
 /// with the bound token, unsigned: the caller signs per request (single-flight followers too).
 pub(crate) async fn finish_bound(
     core: &AppCore,
-    redeemed: Redeemed<'_>,
+    mut redeemed: Redeemed<'_>,
     options: &RequestOptions,
 ) -> Result<AuthenticationResult> {
+    if let Some((key_id, _)) = options.bound_key()? {
+        redeemed.key_id = Some(key_id);
+    }
     #[cfg(feature = "pop")]
     if options.auth_scheme.is_some() {
-        let mut redeemed = redeemed;
         redeemed.key_id = Some(core.pop_key()?.kid().to_owned());
-        return core.finish(redeemed).await;
     }
-    let _ = options;
     core.finish(redeemed).await
 }
 

@@ -59,7 +59,6 @@ impl<'a> AcquireTokenSilent<'a> {
         scopes::validate(&self.scopes)?;
         let ext = self.options.ext_cache_data(None);
         let home = self.account.home_account_id.clone();
-        #[allow(unused_mut)]
         let mut query = AccessTokenQuery::user(
             &home,
             &core.client_id,
@@ -69,6 +68,9 @@ impl<'a> AcquireTokenSilent<'a> {
         )
         .ext_cache_data(ext.clone())
         .correlation_id(correlation_id.clone());
+        if let Some((key_id, token_type)) = self.options.bound_key()? {
+            query = query.bound_to_key(key_id, token_type);
+        }
         #[cfg(feature = "pop")]
         if self.options.auth_scheme.is_some() {
             query = query.bound_to_key(core.pop_key()?.kid(), "pop");
