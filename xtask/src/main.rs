@@ -7,6 +7,7 @@
 
 mod deps;
 mod interop;
+mod size;
 
 use std::{
     env,
@@ -30,6 +31,18 @@ const FACADE_FEATURES: &[&str] = &[
     "full",
 ];
 
+/// The examples `cargo xtask test` runs, with the features each needs.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("daemon", "reqwest"),
+    ("device_code", "reqwest"),
+    ("desktop_interactive", "reqwest,interactive"),
+    ("web_app", "reqwest"),
+    ("managed_identity", "reqwest,managed-identity"),
+    ("pop", "reqwest,pop"),
+    ("cache_file", "reqwest,persistence"),
+    ("demo", "full"),
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -38,14 +51,16 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|a| a == "--vs-python") => interop::vs_python(&root()),
         Some("bench") => bench(),
         Some("interop") => interop::run(&root()),
+        Some("size") => size::run(&root()),
         Some("deps") => deps::check(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [--quick] | demo | bench | interop | deps>\n\n\
+                "usage: cargo xtask <test [--quick] | demo | bench [--vs-python] | interop | size | deps>\n\n\
                  test     everything CI checks (--quick: skip the feature matrix and docs)\n\
                  demo     run every scenario against the embedded emulator\n\
                  bench    run the criterion benchmarks (--vs-python: time MSAL Python on the same cache)\n\
                  interop  MSAL Python 1.39.0 reads a cache written by msal-rs\n\
+                 size     binary size, crate count and cold build time of a client-credentials program\n\
                  deps     check that protocol crates never depend on a transport or TLS stack"
             );
             Err("no command given".into())
@@ -138,6 +153,22 @@ fn test(args: &[String]) -> Result<(), String> {
         let mut c = cargo();
         c.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
         step("cargo test", c)?;
+    }
+
+    // Every scenario's example, against the emulator it starts itself.
+    for (example, features) in EXAMPLES {
+        let mut c = cargo();
+        c.args([
+            "run",
+            "--quiet",
+            "-p",
+            "msal",
+            "--example",
+            example,
+            "--features",
+            features,
+        ]);
+        step(&format!("example `{example}` against the emulator"), c)?;
     }
 
     if interop::python_available() {

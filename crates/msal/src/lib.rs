@@ -12,6 +12,8 @@
 //! | Azure-hosted workload | `managed_identity::ManagedIdentityClient` (feature `managed-identity`) | `acquire_token_for_client(resource)` |
 //!
 //! Every call returns a request builder: chain options, then `.await` it (or call `.send()`).
+//! The [`guide`] explains scenarios, crates, errors, caching and logging, and maps every MSAL
+//! Python method to its msal-rs call.
 //! Tokens are cached in a [`TokenCache`] whose JSON is MSAL Python's, so a cache file is shared
 //! with MSAL Python, msal-extensions, MSAL.NET and msal-node.
 //!
@@ -68,6 +70,7 @@ mod app;
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod flows;
+pub mod guide;
 pub mod http;
 #[cfg(feature = "interactive")]
 mod interactive;

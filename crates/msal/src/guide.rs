@@ -1,0 +1,83 @@
+//! A guide to msal-rs for people who know MSAL Python (or no MSAL at all).
+//!
+//! # Choose your scenario
+//!
+//! | you are writing | app | first call | then |
+//! |---|---|---|---|
+//! | a web app that signs users in | [`ConfidentialClientApplication`](crate::ConfidentialClientApplication) | [`initiate_auth_code_flow`](crate::ClientApplication::initiate_auth_code_flow) | [`acquire_token_by_auth_code_flow`](crate::ClientApplication::acquire_token_by_auth_code_flow), later [`acquire_token_silent`](crate::ClientApplication::acquire_token_silent) |
+//! | a desktop or CLI app | [`PublicClientApplication`](crate::PublicClientApplication) | `acquire_token_silent` | `acquire_token_interactive` (feature `interactive`) on [`Error::InteractionRequired`](crate::Error::InteractionRequired) |
+//! | an app on a device without a browser | `PublicClientApplication` | [`acquire_token_with_device_code`](crate::PublicClientApplication::acquire_token_with_device_code) | `acquire_token_silent` |
+//! | a daemon or service | `ConfidentialClientApplication` | [`acquire_token_for_client`](crate::ConfidentialClientApplication::acquire_token_for_client) (cache first) | the same call again |
+//! | a web API calling another API | `ConfidentialClientApplication` | [`acquire_token_on_behalf_of`](crate::ConfidentialClientApplication::acquire_token_on_behalf_of) | the same call (cached per incoming token) |
+//! | anything on Azure compute | `managed_identity::ManagedIdentityClient` (feature `managed-identity`) | `acquire_token_for_client(resource)` | the same call |
+//!
+//! # Pick your crates
+//! Depend on `msal` (this crate). Its default features bring the reqwest transport with rustls.
+//! A service that already uses hyper can turn the defaults off and enable `hyper`; an app with its
+//! own HTTP stack can enable no transport at all and pass any
+//! [`HttpClient`](crate::http::HttpClient) to `.http_client(..)`. Managed identity alone is also
+//! available as the small `msal-managed-identity` crate.
+//!
+//! # Errors
+//! Every call returns [`Result`](crate::Result). Branch on the variant, not on strings:
+//! - [`Error::InteractionRequired`](crate::Error::InteractionRequired): sign the user in again
+//!   (its `claims` challenge, if any, is in [`Error::claims_challenge`](crate::Error::claims_challenge));
+//! - [`Error::Service`](crate::Error::Service) / [`Error::Throttled`](crate::Error::Throttled):
+//!   Entra said no, or said "later" ([`Error::retry_after`](crate::Error::retry_after));
+//! - [`Error::Transport`](crate::Error::Transport): no answer after the one retry;
+//! - [`Error::Configuration`](crate::Error::Configuration) / [`Error::InvalidArgument`](crate::Error::InvalidArgument):
+//!   fix the code or the settings.
+//!
+//! No error, `Debug` or `Display` ever contains a token, secret, code or password.
+//!
+//! # Caching and persistence
+//! Every app has a [`TokenCache`](crate::TokenCache); share one between apps to share tokens,
+//! persist it with `cache::FileCacheStore` (feature `persistence`), distribute it with the
+//! `msal-cache-redis` crate, or implement [`CacheStore`](crate::cache::CacheStore). The JSON is
+//! MSAL Python's, so the same file works with MSAL Python, msal-extensions, MSAL.NET and msal-node.
+//!
+//! # Logging
+//! msal-rs logs through [`tracing`](https://docs.rs/tracing): spans `acquire_token_for_client`,
+//! `acquire_token_silent`, `token_request` (targets `msal::*`) carry `msal.correlation_id` and
+//! `msal.api`. Usernames, tenant and object ids appear only with
+//! `.enable_pii_log(true)`; secrets never, whatever the level.
+//!
+//! # Migrating from MSAL Python 1.39, method for method
+//!
+//! | MSAL Python | msal-rs |
+//! |---|---|
+//! | `PublicClientApplication(client_id, authority=…, token_cache=…)` | `PublicClientApplication::builder(id).authority(url)?.token_cache(cache).build()?` |
+//! | `ConfidentialClientApplication(client_id, client_credential=…)` | `ConfidentialClientApplication::builder(id, ClientCredential::secret(s) / ::certificate(c) / ::assertion(jwt) / ::assertion_callback(f))` |
+//! | `app.get_accounts(username=None)` | `app.get_accounts().username(u).await?` |
+//! | `app.remove_account(account)` | `app.remove_account(&account).await?` |
+//! | `app.acquire_token_silent(scopes, account)` | `app.acquire_token_silent(scopes, &account).await.ok()` |
+//! | `app.acquire_token_silent_with_error(scopes, account)` | `app.acquire_token_silent(scopes, &account).await.optional()?` |
+//! | `…, force_refresh=True, claims_challenge=c` | `.force_refresh(true).claims_challenge(c)` |
+//! | `app.initiate_auth_code_flow(scopes, redirect_uri=…)` | `app.initiate_auth_code_flow(scopes).redirect_uri(u).await?` |
+//! | `app.acquire_token_by_auth_code_flow(flow, auth_response)` | `app.acquire_token_by_auth_code_flow(&flow, AuthResponse::from_form(body)?).await?` |
+//! | `app.get_authorization_request_url(scopes, …)` (deprecated) | `app.get_authorization_request_url(scopes)….await?` (deprecated) |
+//! | `app.acquire_token_by_authorization_code(code, scopes, …)` (deprecated) | `app.acquire_token_by_authorization_code(code, scopes)….await?` (deprecated) |
+//! | `app.acquire_token_by_refresh_token(rt, scopes)` | `app.acquire_token_by_refresh_token(rt, scopes).await?` |
+//! | `app.acquire_token_by_username_password(u, p, scopes)` | `app.acquire_token_by_username_password(u, p, scopes).await?` (deprecated, as ROPC is) |
+//! | `app.is_pop_supported()` | `app.is_pop_supported()` (true with feature `pop`: no broker needed) |
+//! | `pca.initiate_device_flow(scopes)` | `pca.initiate_device_flow(scopes).await?` (an error is an `Err`, not a dict) |
+//! | `pca.acquire_token_by_device_flow(flow, exit_condition=f)` | `pca.acquire_token_by_device_flow(&flow).exit_condition(f).cancel_on(ctrl_c()).await?` |
+//! | `pca.acquire_token_interactive(scopes, prompt=…, login_hint=…, port=…, timeout=…)` | `pca.acquire_token_interactive(scopes).prompt(p).login_hint(h).port(n).timeout(d).await?` |
+//! | `PublicClientApplication.CONSOLE_WINDOW_HANDLE` | `PublicClientApplication::CONSOLE_WINDOW_HANDLE` |
+//! | `cca.acquire_token_for_client(scopes, fmi_path=…)` | `cca.acquire_token_for_client(scopes).fmi_path(p).await?` (also `.force_refresh(true)`) |
+//! | `cca.acquire_token_on_behalf_of(assertion, scopes)` | `cca.acquire_token_on_behalf_of(assertion, scopes).await?` (cached per assertion) |
+//! | `cca.acquire_token_by_user_federated_identity_credential(scopes, assertion, username=u)` | `cca.acquire_token_by_user_federated_identity_credential(scopes, assertion, UserIdentifier::Username(u)).await?` |
+//! | `cca.remove_tokens_for_client()` | `cca.remove_tokens_for_client().await?` |
+//! | `data={…}`, `params={…}` keyword arguments | `.extra_body_param(k, v)`, `.extra_query_param(k, v)` |
+//! | `TokenCache()` / `SerializableTokenCache()` | `TokenCache::new()` (one type, `SerializableTokenCache` is an alias) |
+//! | `cache.serialize()` / `cache.deserialize(s)` / `cache.has_state_changed` | `cache.serialize()` / `cache.deserialize(&s)?` / `cache.has_state_changed()` |
+//! | `cache.find(credential_type)` (deprecated) / `cache.search(…)` | `cache.count(CredentialType::…)`; lookups happen through the apps |
+//! | `Prompt.SELECT_ACCOUNT` … | `Prompt::SelectAccount` … (`.as_str()` gives the wire value) |
+//! | `PopAuthScheme(HTTP_GET, url, nonce)` | `pop::PopAuthScheme::new(HttpMethod::Get, url, nonce)?` (feature `pop`) |
+//! | `IdTokenError` | [`IdTokenError`](crate::IdTokenError) (nonce and `max_age` checks of the auth-code flow) |
+//! | `SystemAssignedManagedIdentity()` / `UserAssignedManagedIdentity(client_id=…)` | `SystemAssignedManagedIdentity` / `UserAssignedManagedIdentity::client_id(…)` |
+//! | `ManagedIdentityClient(mi, http_client=…, token_cache=…)` | `ManagedIdentityClient::new(mi, http).with_token_cache(cache)` |
+//! | `mi_client.acquire_token_for_client(resource=r, claims_challenge=c)` | `mi_client.acquire_token_for_client(r).claims_challenge(c).await?` |
+//! | `AutoRefresher(factory, expires_in=540)` | `AutoRefresher::new(provider, Duration::from_secs(540))` |
+//! | result `dict` | [`AuthenticationResult`](crate::AuthenticationResult) (`.authorization_header()` is ready to send) |
+//! | synchronous calls | the same API under `msal::blocking` (feature `blocking`) |
