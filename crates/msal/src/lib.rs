@@ -53,7 +53,7 @@
 //! ## Features
 //! `reqwest` + `rustls` (default): the transport. `hyper`: the hyper transport. `interactive`:
 //! system-browser sign-in. `pop`: Proof-of-Possession tokens. `managed-identity`. `persistence`:
-//! [`cache::FileCacheStore`]. `pkcs12`. `blocking`. `full`: all but `native-tls`. With no
+//! `cache::FileCacheStore`. `pkcs12`. `blocking`. `full`: all but `native-tls`. With no
 //! transport feature the crate still builds and accepts any [`http::HttpClient`].
 //!
 //! ## Differences from MSAL Python 1.39
