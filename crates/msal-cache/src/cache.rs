@@ -108,6 +108,15 @@ impl TokenCache {
         Ok(())
     }
 
+    /// A number that changes whenever the in-memory cache changes, for callers that memoise
+    /// lookups; `None` when a store is attached, since reads may then reload from the store.
+    pub fn generation(&self) -> Option<u64> {
+        match self.inner.store {
+            Some(_) => None,
+            None => Some(self.read_state().generation),
+        }
+    }
+
     /// Whether the cache changed since the last `serialize`/`deserialize`.
     pub fn has_state_changed(&self) -> bool {
         self.read_state().changed

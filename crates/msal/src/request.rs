@@ -79,6 +79,23 @@ impl RequestOptions {
         }
     }
 
+    /// Whether nothing but the correlation id is set: the request is a plain bearer lookup.
+    pub(crate) fn is_plain(&self) -> bool {
+        let Self {
+            claims_challenge,
+            correlation_id: _,
+            extra_body,
+            extra_query: _,
+            forwarded_client_claims,
+            ..
+        } = self;
+        #[cfg(feature = "pop")]
+        if self.auth_scheme.is_some() {
+            return false;
+        }
+        claims_challenge.is_none() && extra_body.is_empty() && forwarded_client_claims.is_none()
+    }
+
     /// Whether the cache must be skipped (a claims challenge or PoP).
     pub(crate) fn bypasses_cache(&self) -> bool {
         self.claims_challenge

@@ -371,3 +371,37 @@ async fn ssh_certificates_through_extra_fields_are_cached_apart_from_bearer_toke
         .unwrap_err();
     assert!(matches!(missing, Error::InvalidArgument(_)), "{missing:?}");
 }
+
+#[tokio::test]
+async fn the_client_credentials_fast_path_never_outlives_a_cache_change() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let first = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let hit = app
+            .acquire_token_for_client([ids::APP_SCOPE])
+            .await
+            .unwrap();
+        assert_eq!(
+            (hit.token_source, hit.access_token.clone()),
+            (TokenSource::Cache, first.access_token.clone())
+        );
+    }
+    // Removing the token (or clearing, or deserializing another state) must end the memo.
+    app.remove_tokens_for_client().await.unwrap();
+    let fresh = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(fresh.token_source, TokenSource::IdentityProvider);
+    app.token_cache().clear();
+    let after_clear = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(after_clear.token_source, TokenSource::IdentityProvider);
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 3);
+}

@@ -284,6 +284,7 @@ impl CommonBuilder {
             enable_pii_log: self.enable_pii_log,
             token_flights: SingleFlight::new(),
             environments: std::sync::OnceLock::new(),
+            app_token_memo: std::sync::Mutex::new(None),
             #[cfg(feature = "pop")]
             pop_key: match self.pop_key {
                 Some(k) => Some(k),

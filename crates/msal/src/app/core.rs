@@ -50,6 +50,9 @@ pub struct AppCore {
     /// One token request per cache key at a time (client credentials, silent refresh, OBO).
     pub(crate) token_flights: SingleFlight<String, AuthenticationResult>,
     pub(crate) environments: std::sync::OnceLock<Arc<[String]>>,
+    /// The last client-credentials hit, reused while the cache is unchanged (see
+    /// [`AppCore::memoised_app_token`]).
+    pub(crate) app_token_memo: Mutex<Option<AppTokenMemo>>,
     #[cfg(feature = "pop")]
     pub(crate) pop_key: Option<msal_pop::PopKey>,
 }
@@ -63,6 +66,13 @@ impl fmt::Debug for AppCore {
             .field("region", &self.region)
             .finish_non_exhaustive()
     }
+}
+
+/// A client-credentials lookup result remembered for the same scopes and cache generation.
+pub(crate) struct AppTokenMemo {
+    scopes: Vec<String>,
+    generation: u64,
+    token: CachedAccessToken,
 }
 
 /// Everything a flow needs to write a token response to the cache and shape the result.
@@ -358,6 +368,40 @@ impl AppCore {
         result.correlation_id = correlation_id;
         self.client.telemetry().record_cache_hit();
         result
+    }
+
+    /// The access token last found for exactly these scopes, if the in-memory cache has not
+    /// changed since. A daemon asks for the same scopes on every call; this skips building the
+    /// query and probing the index (the cache's own generation guards against staleness; caches
+    /// with a store are never memoised, since their reads may reload).
+    pub(crate) fn memoised_app_token(&self, scopes: &[String]) -> Option<CachedAccessToken> {
+        let generation = self.cache.generation()?;
+        let memo = self
+            .app_token_memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        memo.as_ref()
+            .filter(|m| m.generation == generation && m.scopes == scopes)
+            .map(|m| m.token.clone())
+    }
+
+    /// Remembers `token` for `scopes` at the cache generation read before the lookup.
+    pub(crate) fn memoise_app_token(
+        &self,
+        scopes: &[String],
+        generation: Option<u64>,
+        token: &CachedAccessToken,
+    ) {
+        if let Some(generation) = generation {
+            *self
+                .app_token_memo
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(AppTokenMemo {
+                scopes: scopes.to_vec(),
+                generation,
+                token: token.clone(),
+            });
+        }
     }
 
     /// Whether a cached AT is usable now, and if not, why (for telemetry).

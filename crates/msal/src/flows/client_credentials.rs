@@ -59,6 +59,15 @@ impl<'a> AcquireTokenForClient<'a> {
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
+        // The fast path: the same plain request as last time, and the cache unchanged since.
+        let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
+        if plain
+            && let Some(at) = core.memoised_app_token(&self.scopes)
+            && core.usable(&at).is_ok()
+        {
+            return Ok(core.result_from_cache(&at, None, None, caller_correlation_id));
+        }
+        let generation = core.cache.generation();
         self.options.validate()?;
         let scopes = scopes::app_scopes(&self.scopes)?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
@@ -89,6 +98,9 @@ impl<'a> AcquireTokenForClient<'a> {
             match core.cache.find_access_token(&query, core.now()).await? {
                 Some(at) => match core.usable(&at) {
                     Ok(()) => {
+                        if plain {
+                            core.memoise_app_token(&self.scopes, generation, &at);
+                        }
                         let hit = core.result_from_cache(&at, None, None, caller_correlation_id);
                         return crate::flows::pop::sign_if_requested(core, hit, &self.options);
                     }
