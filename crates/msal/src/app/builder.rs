@@ -285,6 +285,7 @@ impl CommonBuilder {
             token_flights: SingleFlight::new(),
             environments: std::sync::OnceLock::new(),
             app_token_memo: std::sync::Mutex::new(None),
+            user_token_memo: std::sync::Mutex::new(None),
             #[cfg(feature = "pop")]
             pop_key: match self.pop_key {
                 Some(k) => Some(k),

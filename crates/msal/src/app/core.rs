@@ -51,8 +51,10 @@ pub struct AppCore {
     pub(crate) token_flights: SingleFlight<String, AuthenticationResult>,
     pub(crate) environments: std::sync::OnceLock<Arc<[String]>>,
     /// The last client-credentials hit, reused while the cache is unchanged (see
-    /// [`AppCore::memoised_app_token`]).
-    pub(crate) app_token_memo: Mutex<Option<AppTokenMemo>>,
+    /// [`AppCore::memoised`]).
+    pub(crate) app_token_memo: Mutex<Option<LookupMemo>>,
+    /// The last silent hit (access token and ID token), likewise.
+    pub(crate) user_token_memo: Mutex<Option<LookupMemo>>,
     #[cfg(feature = "pop")]
     pub(crate) pop_key: Option<msal_pop::PopKey>,
 }
@@ -68,11 +70,13 @@ impl fmt::Debug for AppCore {
     }
 }
 
-/// A client-credentials lookup result remembered for the same scopes and cache generation.
-pub(crate) struct AppTokenMemo {
+/// A cache lookup remembered for the same account, scopes and cache generation.
+pub(crate) struct LookupMemo {
+    home_account_id: Option<String>,
     scopes: Vec<String>,
     generation: u64,
     token: CachedAccessToken,
+    id_token: Option<msal_cache::CachedIdToken>,
 }
 
 /// Everything a flow needs to write a token response to the cache and shape the result.
@@ -374,32 +378,40 @@ impl AppCore {
     /// changed since. A daemon asks for the same scopes on every call; this skips building the
     /// query and probing the index (the cache's own generation guards against staleness; caches
     /// with a store are never memoised, since their reads may reload).
-    pub(crate) fn memoised_app_token(&self, scopes: &[String]) -> Option<CachedAccessToken> {
+    pub(crate) fn memoised(
+        &self,
+        memo: &Mutex<Option<LookupMemo>>,
+        home_account_id: Option<&str>,
+        scopes: &[String],
+    ) -> Option<(CachedAccessToken, Option<msal_cache::CachedIdToken>)> {
         let generation = self.cache.generation()?;
-        let memo = self
-            .app_token_memo
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let memo = memo.lock().unwrap_or_else(|p| p.into_inner());
         memo.as_ref()
-            .filter(|m| m.generation == generation && m.scopes == scopes)
-            .map(|m| m.token.clone())
+            .filter(|m| {
+                m.generation == generation
+                    && m.scopes == scopes
+                    && m.home_account_id.as_deref() == home_account_id
+            })
+            .map(|m| (m.token.clone(), m.id_token.clone()))
     }
 
-    /// Remembers `token` for `scopes` at the cache generation read before the lookup.
-    pub(crate) fn memoise_app_token(
+    /// Remembers a lookup at the cache generation read before it.
+    pub(crate) fn memoise(
         &self,
+        memo: &Mutex<Option<LookupMemo>>,
+        home_account_id: Option<&str>,
         scopes: &[String],
         generation: Option<u64>,
         token: &CachedAccessToken,
+        id_token: Option<&msal_cache::CachedIdToken>,
     ) {
         if let Some(generation) = generation {
-            *self
-                .app_token_memo
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = Some(AppTokenMemo {
+            *memo.lock().unwrap_or_else(|p| p.into_inner()) = Some(LookupMemo {
+                home_account_id: home_account_id.map(str::to_owned),
                 scopes: scopes.to_vec(),
                 generation,
                 token: token.clone(),
+                id_token: id_token.cloned(),
             });
         }
     }

@@ -62,7 +62,7 @@ impl<'a> AcquireTokenForClient<'a> {
         // The fast path: the same plain request as last time, and the cache unchanged since.
         let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
         if plain
-            && let Some(at) = core.memoised_app_token(&self.scopes)
+            && let Some((at, _)) = core.memoised(&core.app_token_memo, None, &self.scopes)
             && core.usable(&at).is_ok()
         {
             return Ok(core.result_from_cache(&at, None, None, caller_correlation_id));
@@ -99,7 +99,14 @@ impl<'a> AcquireTokenForClient<'a> {
                 Some(at) => match core.usable(&at) {
                     Ok(()) => {
                         if plain {
-                            core.memoise_app_token(&self.scopes, generation, &at);
+                            core.memoise(
+                                &core.app_token_memo,
+                                None,
+                                &self.scopes,
+                                generation,
+                                &at,
+                                None,
+                            );
                         }
                         let hit = core.result_from_cache(&at, None, None, caller_correlation_id);
                         return crate::flows::pop::sign_if_requested(core, hit, &self.options);

@@ -5,7 +5,7 @@ use msal_cache::{AccessTokenQuery, CachedRefreshToken, RefreshTokenQuery};
 use msal_core::{
     Account, AuthenticationResult, Error, InteractionReason, Result,
     token_endpoint::{
-        Form, scopes,
+        Form, new_correlation_id, scopes,
         telemetry::{ApiId, CacheInfo},
     },
 };
@@ -46,15 +46,32 @@ impl<'a> AcquireTokenSilent<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<AuthenticationResult> {
-        let correlation_id = self.options.correlation_id();
+        // As for client credentials, a correlation id is drawn only when a request may be sent.
+        let correlation_id = self.options.correlation_id.clone();
         let span = tracing::debug_span!(target: "msal::app", "acquire_token_silent",
-            msal.correlation_id = %correlation_id, msal.api = "acquire_token_silent",
-            client_id = %self.core.client_id);
+            msal.correlation_id = correlation_id.as_deref().unwrap_or("-"),
+            msal.api = "acquire_token_silent", client_id = %self.core.client_id);
         self.run(correlation_id).instrument(span).await
     }
 
-    async fn run(self, correlation_id: String) -> Result<AuthenticationResult> {
+    async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
+        let home = self.account.home_account_id.as_str();
+        let plain = !self.force_refresh && self.options.is_plain();
+        // The fast path: the same plain request for the same account, and the cache unchanged.
+        if plain
+            && let Some((at, idt)) = core.memoised(&core.user_token_memo, Some(home), &self.scopes)
+            && core.usable(&at).is_ok()
+        {
+            return Ok(core.result_from_cache(
+                &at,
+                Some(self.account.clone()),
+                idt,
+                caller_correlation_id,
+            ));
+        }
+        let generation = if plain { core.cache.generation() } else { None };
+        let correlation_id = caller_correlation_id.unwrap_or_else(new_correlation_id);
         self.options.validate()?;
         scopes::validate(&self.scopes)?;
         let ext = self.options.ext_cache_data(None);
@@ -82,7 +99,11 @@ impl<'a> AcquireTokenSilent<'a> {
         } else {
             match core.cache.find_access_token(&query, core.now()).await? {
                 Some(at) => match core.usable(&at) {
-                    Ok(()) => return self.answer_from_cache(&at, correlation_id).await,
+                    Ok(()) => {
+                        return self
+                            .answer_from_cache(&at, correlation_id, generation)
+                            .await;
+                    }
                     Err(CacheInfo::ProactivelyRefreshed) => {
                         fallback = Some(at);
                         CacheInfo::ProactivelyRefreshed
@@ -112,7 +133,7 @@ impl<'a> AcquireTokenSilent<'a> {
             (Ok(r), _) => crate::flows::pop::sign_if_requested(core, r, &self.options),
             (Err(e), Some(at)) => {
                 tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                self.answer_from_cache(&at, correlation_id).await
+                self.answer_from_cache(&at, correlation_id, None).await
             }
             (Err(e), None) => Err(e),
         }
@@ -122,6 +143,7 @@ impl<'a> AcquireTokenSilent<'a> {
         &self,
         at: &msal_cache::CachedAccessToken,
         correlation_id: String,
+        memo_generation: Option<u64>,
     ) -> Result<AuthenticationResult> {
         let core = self.core;
         let idt = core
@@ -133,6 +155,15 @@ impl<'a> AcquireTokenSilent<'a> {
                 Some(core.realm()),
             )
             .await?;
+        let home = Some(self.account.home_account_id.as_str());
+        core.memoise(
+            &core.user_token_memo,
+            home,
+            &self.scopes,
+            memo_generation,
+            at,
+            idt.as_ref(),
+        );
         #[allow(unused_mut)]
         let mut result =
             core.result_from_cache(at, Some(self.account.clone()), idt, Some(correlation_id));
