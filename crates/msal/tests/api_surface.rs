@@ -1,0 +1,77 @@
+//! The public paths and names API.md §15 pins for external code: this file only has to compile
+//! (with every feature), so a rename that would break users fails CI.
+#![cfg(all(
+    feature = "reqwest",
+    feature = "hyper",
+    feature = "pop",
+    feature = "managed-identity"
+))]
+#![cfg(all(feature = "persistence", feature = "blocking", feature = "interactive"))]
+#![allow(unused_imports, dead_code, clippy::unwrap_used)]
+
+use msal::AutoRefresher;
+use msal::{
+    AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthCodeFlow,
+    AuthResponse, AuthenticationResult, AuthorityType, AuthorizationCode, BrowserOpener,
+    Certificate, ClientApplication, ClientCredential, ClientSecret, Clock,
+    ConfidentialClientApplication, ConfidentialClientApplicationBuilder, DeviceFlow, Env, Error,
+    IdToken, IdTokenClaims, IdTokenError, InteractionReason, ManualClock, ParentWindow, Password,
+    PrivateKeyPem, Prompt, PublicClientApplication, PublicClientApplicationBuilder, RefreshToken,
+    ResponseMode, Result, SKU, SerializableTokenCache, ServiceError, SystemBrowser, SystemClock,
+    TokenCache, TokenSource, Ui, UserIdentifier, VERSION,
+    authority::{AZURE_PUBLIC, Authority, InstanceDiscovery, Region},
+    blocking,
+    cache::{
+        AccessKind, CacheAccess, CacheError, CacheLock, CacheStore, CredentialType, FileCacheStore,
+    },
+    http::{
+        HttpClient, HttpRequest, HttpResponse, HyperClient, HyperClientBuilder,
+        PinnedServerCertificate, RequestTimeout, ReqwestClient, ReqwestClientBuilder,
+        ResponseBodyLimit, TransportError, TransportErrorKind,
+    },
+    id_token::decode_unverified,
+    managed_identity::{
+        ManagedIdentityClient, SystemAssignedManagedIdentity, UserAssignedManagedIdentity,
+    },
+    pop::{HttpMethod, PopAuthScheme, PopKey},
+    prelude::SilentResultExt,
+};
+
+#[test]
+fn pinned_names_and_shapes() {
+    assert_eq!(SKU, "MSAL.Rust");
+    assert!(!VERSION.is_empty());
+    let _: Result<()> = Ok(());
+    assert_eq!(Prompt::SelectAccount.as_str(), "select_account");
+    assert_eq!(
+        PublicClientApplication::CONSOLE_WINDOW_HANDLE,
+        ParentWindow::Console
+    );
+    assert_eq!(PopAuthScheme::HTTP_GET, HttpMethod::Get);
+    let clock = ManualClock::new(std::time::SystemTime::UNIX_EPOCH);
+    clock.advance(std::time::Duration::from_secs(1));
+    let _env = Env::from_vars([("REGION_NAME", "westus2")]);
+    let _ = InstanceDiscovery::Endpoint(String::from(
+        "https://example.invalid/common/discovery/instance",
+    ));
+    let _ = Authority::from_parts(AZURE_PUBLIC, "contoso").unwrap();
+    let _: fn(&str) -> std::result::Result<IdTokenClaims, IdTokenError> = decode_unverified;
+    let _ = UserIdentifier::ObjectId("oid".into());
+    let _ = ClientCredential::secret("s");
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<PublicClientApplication>();
+    is_send_sync::<ConfidentialClientApplication>();
+    is_send_sync::<TokenCache>();
+    is_send_sync::<ManagedIdentityClient>();
+    let _: Option<blocking::PublicClientApplication> = None;
+    let _: Option<SerializableTokenCache> = None;
+    let _: Option<FileCacheStore> = None;
+    let _: Option<
+        AutoRefresher<
+            fn(
+                AssertionContext,
+            )
+                -> std::future::Ready<std::result::Result<String, msal::http::BoxError>>,
+        >,
+    > = None;
+}
