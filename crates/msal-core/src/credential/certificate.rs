@@ -11,7 +11,7 @@ use base64::Engine as _;
 use rsa::{
     PrivateKey,
     pkcs1::DecodeRsaPrivateKey as _,
-    pkcs8::DecodePrivateKey as _,
+    pkcs8::{DecodePrivateKey as _, EncodePublicKey as _},
     signature::{SignatureEncoding as _, Signer as _},
 };
 use serde_json::{Map, Value, json};
@@ -131,6 +131,20 @@ impl Certificate {
         let leaf = chain
             .first()
             .ok_or_else(|| Error::Crypto("no PEM CERTIFICATE block found".into()))?;
+        // The leaf must carry our public key, or Entra would reject every assertion with an
+        // opaque "invalid signature": its SubjectPublicKeyInfo appears verbatim in the DER.
+        let spki = self
+            .key
+            .to_public_key()
+            .to_public_key_der()
+            .map_err(|_| Error::Crypto("cannot encode the public key".into()))?;
+        let spki = spki.as_bytes();
+        if spki.is_empty() || !leaf.windows(spki.len()).any(|w| w == spki) {
+            return Err(Error::Crypto(
+                "the certificate does not belong to the private key (their public keys differ)"
+                    .into(),
+            ));
+        }
         self.sha256 = Some(Sha256::digest(leaf).into());
         if self.sha1.is_none() {
             self.sha1 = Some(Sha1::digest(leaf).into());

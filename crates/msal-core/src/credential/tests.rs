@@ -38,6 +38,22 @@ fn verify(jwt: &str, pss: bool) {
 }
 
 #[test]
+fn a_certificate_of_another_key_is_refused() {
+    let other = include_str!("../../tests/data/other_key_pkcs8.pem");
+    let e = Certificate::from_pem(other, None)
+        .unwrap()
+        .with_public_certificate_pem(CERT)
+        .unwrap_err();
+    assert!(e.to_string().contains("does not belong"), "{e}");
+    assert!(
+        Certificate::from_pem(KEY_PKCS8, None)
+            .unwrap()
+            .with_public_certificate_pem(CERT)
+            .is_ok()
+    );
+}
+
+#[test]
 fn every_key_format_loads() {
     assert!(Certificate::from_pem(KEY_PKCS8, None).is_ok());
     assert!(Certificate::from_pem(KEY_PKCS1, None).is_ok());
