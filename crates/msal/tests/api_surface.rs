@@ -7,7 +7,12 @@
     feature = "managed-identity"
 ))]
 #![cfg(all(feature = "persistence", feature = "blocking", feature = "interactive"))]
-#![allow(unused_imports, dead_code, clippy::unwrap_used, clippy::type_complexity)]
+#![allow(
+    unused_imports,
+    dead_code,
+    clippy::unwrap_used,
+    clippy::type_complexity
+)]
 
 use msal::AutoRefresher;
 use msal::{
