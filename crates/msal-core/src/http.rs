@@ -177,6 +177,46 @@ impl LimitedBody {
     }
 }
 
+/// Clients built for one [`PinnedServerCertificate`] each, reused per pin. A backend's TLS
+/// verifier is fixed per client, so a pinned request needs its own client; a Service Fabric
+/// workload asks with the same pin every time, so it is built once.
+pub struct PinnedClients<C> {
+    clients: std::sync::Mutex<std::collections::HashMap<[u8; 20], C>>,
+}
+
+impl<C> Default for PinnedClients<C> {
+    fn default() -> Self {
+        Self {
+            clients: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl<C> fmt::Debug for PinnedClients<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.clients.lock().map(|m| m.len()).unwrap_or(0);
+        f.debug_struct("PinnedClients").field("pins", &n).finish()
+    }
+}
+
+impl<C: Clone> PinnedClients<C> {
+    /// The client for `pin`, built with `build` the first time.
+    pub fn get_or_build(
+        &self,
+        pin: PinnedServerCertificate,
+        build: impl FnOnce(PinnedServerCertificate) -> Result<C, TransportError>,
+    ) -> Result<C, TransportError> {
+        // A poisoned lock only means another request panicked mid-insert; the map is still valid.
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = clients.get(&pin.sha1) {
+            return Ok(client.clone());
+        }
+        let client = build(pin)?;
+        clients.insert(pin.sha1, client.clone());
+        Ok(client)
+    }
+}
+
 /// What went wrong below HTTP.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,15 +1,11 @@
 //! [`HyperClient`]: the [`HttpClient`] implementation.
 
-use std::{
-    collections::HashMap,
-    fmt,
-    sync::{Arc, Mutex},
-};
+use std::{fmt, sync::Arc};
 
 use bytes::Bytes;
 use http_body_util::Full;
 use msal_core::http::{
-    HttpClient, HttpRequest, HttpResponse, PinnedServerCertificate, RequestTimeout,
+    HttpClient, HttpRequest, HttpResponse, PinnedClients, PinnedServerCertificate, RequestTimeout,
     ResponseBodyLimit, TransportError, TransportErrorKind,
 };
 
@@ -47,7 +43,7 @@ struct Inner {
     settings: Settings,
     /// One client per pinned thumbprint: the verifier belongs to the connector, and a Service
     /// Fabric node has one endpoint, so this map holds one entry in practice.
-    pinned: Mutex<HashMap<[u8; 20], LegacyClient>>,
+    pinned: PinnedClients<LegacyClient>,
 }
 
 /// The error for `https` or pinning without the `rustls` feature.
@@ -85,7 +81,7 @@ impl HyperClient {
             inner: Arc::new(Inner {
                 client,
                 settings,
-                pinned: Mutex::new(HashMap::new()),
+                pinned: PinnedClients::default(),
             }),
         }
     }
@@ -102,18 +98,9 @@ impl HyperClient {
                 )
             });
         };
-        // A poisoned lock only means another request panicked mid-insert; the map is still valid.
-        let mut pinned = self
-            .inner
+        self.inner
             .pinned
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(client) = pinned.get(&pin.sha1) {
-            return Ok(client.clone());
-        }
-        let client = self.inner.settings.build_pinned_client(pin)?;
-        pinned.insert(pin.sha1, client.clone());
-        Ok(client)
+            .get_or_build(pin, |pin| self.inner.settings.build_pinned_client(pin))
     }
 }
 

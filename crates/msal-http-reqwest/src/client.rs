@@ -1,14 +1,9 @@
 //! [`ReqwestClient`]: the [`HttpClient`] implementation.
 
-use std::{
-    collections::HashMap,
-    fmt,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{fmt, sync::Arc, time::Duration};
 
 use msal_core::http::{
-    HttpClient, HttpRequest, HttpResponse, PinnedServerCertificate, RequestTimeout,
+    HttpClient, HttpRequest, HttpResponse, PinnedClients, PinnedServerCertificate, RequestTimeout,
     ResponseBodyLimit, TransportError, TransportErrorKind,
 };
 
@@ -44,7 +39,7 @@ struct Inner {
     default_timeout: Option<Duration>,
     /// One client per pinned thumbprint: a verifier is per client in reqwest, and a Service
     /// Fabric node has one endpoint, so this map holds one entry in practice.
-    pinned: Mutex<HashMap<[u8; 20], reqwest::Client>>,
+    pinned: PinnedClients<reqwest::Client>,
 }
 
 impl ReqwestClient {
@@ -80,7 +75,7 @@ impl ReqwestClient {
                 client: Ok(client),
                 settings: Settings::default(),
                 default_timeout: None,
-                pinned: Mutex::new(HashMap::new()),
+                pinned: PinnedClients::default(),
             }),
         }
     }
@@ -119,7 +114,7 @@ impl ReqwestClient {
                 client,
                 default_timeout: Some(settings.timeout()),
                 settings,
-                pinned: Mutex::new(HashMap::new()),
+                pinned: PinnedClients::default(),
             }),
         }
     }
@@ -136,18 +131,9 @@ impl ReqwestClient {
                 )
             });
         };
-        // A poisoned lock only means another request panicked mid-insert; the map is still valid.
-        let mut pinned = self
-            .inner
+        self.inner
             .pinned
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(client) = pinned.get(&pin.sha1) {
-            return Ok(client.clone());
-        }
-        let client = self.inner.settings.build_pinned_client(pin)?;
-        pinned.insert(pin.sha1, client.clone());
-        Ok(client)
+            .get_or_build(pin, |pin| self.inner.settings.build_pinned_client(pin))
     }
 }
 
