@@ -172,16 +172,7 @@ async fn obo_tokens_are_not_shared_between_assertions() {
         .await
         .unwrap();
     assert_ne!(one.access_token, two.access_token);
-    let api = msal::ConfidentialClientApplication::builder(
-        ids::OBO_CLIENT_ID,
-        ClientCredential::secret(ids::OBO_CLIENT_SECRET),
-    )
-    .authority(emu.authority())
-    .unwrap()
-    .known_authorities(["127.0.0.1"])
-    .http_client(http(&emu))
-    .build()
-    .unwrap();
+    let api = obo_api(&emu);
     let a = api
         .acquire_token_on_behalf_of(one.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await

@@ -292,16 +292,7 @@ async fn on_behalf_of_is_cached_by_assertion() {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
         .await
         .unwrap();
-    let api = msal::ConfidentialClientApplication::builder(
-        ids::OBO_CLIENT_ID,
-        ClientCredential::secret(ids::OBO_CLIENT_SECRET),
-    )
-    .authority(emu.authority())
-    .unwrap()
-    .known_authorities(["127.0.0.1"])
-    .http_client(http(&emu))
-    .build()
-    .unwrap();
+    let api = obo_api(&emu);
     let first = api
         .acquire_token_on_behalf_of(user.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await

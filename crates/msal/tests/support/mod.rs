@@ -57,6 +57,20 @@ pub fn secret_app(emu: &Emulator) -> ConfidentialClientApplication {
     .unwrap()
 }
 
+/// The OBO middle-tier API (a3) at the emulator.
+pub fn obo_api(emu: &Emulator) -> ConfidentialClientApplication {
+    ConfidentialClientApplication::builder(
+        ids::OBO_CLIENT_ID,
+        ClientCredential::secret(ids::OBO_CLIENT_SECRET),
+    )
+    .authority(emu.authority())
+    .unwrap()
+    .known_authorities(["127.0.0.1"])
+    .http_client(http(emu))
+    .build()
+    .unwrap()
+}
+
 /// The requests MSAL Python sent for `flow`, from the shared fixture.
 pub fn python_requests(flow: &str) -> Vec<serde_json::Value> {
     let path = concat!(
