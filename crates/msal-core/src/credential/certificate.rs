@@ -44,6 +44,10 @@ pub struct Certificate {
     chain_der: Vec<Vec<u8>>,
     send_x5c: bool,
     key_id: Option<String>,
+    /// The leaf's expiry, to warn (once) when assertions are signed with an expired certificate:
+    /// Entra then fails with AADSTS700027, which does not say why.
+    not_after: Option<SystemTime>,
+    expiry_warned: Arc<std::sync::atomic::AtomicBool>,
     // Signed assertions by audience, reused until shortly before they expire.
     assertions: Arc<Mutex<HashMap<String, (SystemTime, String)>>>,
 }
@@ -120,6 +124,8 @@ impl Certificate {
             chain_der: Vec::new(),
             send_x5c: false,
             key_id: None,
+            not_after: None,
+            expiry_warned: Arc::default(),
             assertions: Arc::default(),
         })
     }
@@ -149,6 +155,7 @@ impl Certificate {
         if self.sha1.is_none() {
             self.sha1 = Some(Sha1::digest(leaf).into());
         }
+        self.not_after = super::x509::not_after(leaf);
         self.chain_der = chain;
         self.assertions = Arc::default();
         Ok(self)
@@ -224,6 +231,13 @@ impl Certificate {
         force_sha1: bool,
     ) -> Result<String, Error> {
         let now = clock.now();
+        if self.not_after.is_some_and(|t| t < now)
+            && !self
+                .expiry_warned
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(target: "msal::credential", "the client certificate has expired; Entra will refuse its assertions");
+        }
         let cache_key = format!("{audience}|{force_sha1}");
         let mut cache = self.assertions.lock().unwrap_or_else(|p| p.into_inner());
         if extra_claims.is_none()

@@ -5,6 +5,7 @@
 //! `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
 
 mod certificate;
+mod x509;
 
 use std::{
     fmt,

@@ -38,6 +38,15 @@ fn verify(jwt: &str, pss: bool) {
 }
 
 #[test]
+fn the_certificate_expiry_is_read() {
+    let der = super::certificate::pem_blocks(CERT, "CERTIFICATE")
+        .unwrap()
+        .remove(0);
+    let not_after = super::x509::not_after(&der).unwrap();
+    assert_eq!(crate::clock::unix_secs(not_after), 4_949_273_302);
+}
+
+#[test]
 fn a_certificate_of_another_key_is_refused() {
     let other = include_str!("../../tests/data/other_key_pkcs8.pem");
     let e = Certificate::from_pem(other, None)
