@@ -16,20 +16,25 @@ fn secret() -> ClientCredential {
     ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET)
 }
 
-#[tokio::test]
-async fn instance_discovery_validates_the_host_like_msal_python() {
-    let emu = emulator().await;
-    let app = ConfidentialClientApplication::builder(ids::CONFIDENTIAL_CLIENT_ID, secret())
+/// The confidential app with instance discovery pointed at the emulator's endpoint.
+fn app_with_instance_discovery(emu: &Emulator) -> ConfidentialClientApplication {
+    ConfidentialClientApplication::builder(ids::CONFIDENTIAL_CLIENT_ID, secret())
         .authority(emu.authority())
         .unwrap()
         .instance_discovery(InstanceDiscovery::Endpoint(format!(
             "{}/common/discovery/instance",
             emu.base_url()
         )))
-        .http_client(http(&emu))
+        .http_client(http(emu))
         .discovery_cache(DiscoveryCache::new())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn instance_discovery_validates_the_host_like_msal_python() {
+    let emu = emulator().await;
+    let app = app_with_instance_discovery(&emu);
     app.acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
@@ -52,17 +57,7 @@ async fn an_unknown_host_fails_instance_discovery_with_a_configuration_error() {
             body: Some(r#"{"error":"invalid_instance","error_description":"AADSTS50049: Unknown or invalid instance."}"#.into()),
         },
     ));
-    let app = ConfidentialClientApplication::builder(ids::CONFIDENTIAL_CLIENT_ID, secret())
-        .authority(emu.authority())
-        .unwrap()
-        .instance_discovery(InstanceDiscovery::Endpoint(format!(
-            "{}/common/discovery/instance",
-            emu.base_url()
-        )))
-        .http_client(http(&emu))
-        .discovery_cache(DiscoveryCache::new())
-        .build()
-        .unwrap();
+    let app = app_with_instance_discovery(&emu);
     let e = app
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
