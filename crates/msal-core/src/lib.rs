@@ -13,6 +13,10 @@
 //! - injected [`Clock`], [`AsyncSleep`] and [`Env`], so tests control time and the environment;
 //! - [`AuthenticationResult`], [`Account`], [`IdTokenClaims`], [`Prompt`].
 //!
+//! Features: `certificate` (default) adds `Certificate` client assertions and the RSA stack
+//! they need; `pkcs12` adds `.pfx` files; `tokio` adds `TokioSleep`. Apps that use a secret or
+//! an assertion callback can turn `certificate` off for a much smaller build.
+//!
 //! It must never depend on reqwest, hyper, a TLS stack or tokio networking; `cargo xtask test`
 //! checks that from `cargo metadata`. Applications use the `msal` facade rather than this crate.
 #![forbid(unsafe_code)]
@@ -35,9 +39,9 @@ pub mod token_response;
 
 pub use account::{Account, AuthorityType};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use credential::{
-    AssertionContext, AssertionProvider, AutoRefresher, Certificate, ClientCredential,
-};
+#[cfg(feature = "certificate")]
+pub use credential::Certificate;
+pub use credential::{AssertionContext, AssertionProvider, AutoRefresher, ClientCredential};
 pub use env::Env;
 pub use error::{
     CacheError, Error, IdTokenError, InteractionReason, ManagedIdentityError, Result, ServiceError,

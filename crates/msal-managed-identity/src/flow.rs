@@ -134,7 +134,7 @@ impl ManagedIdentityClient {
         let cfg = &self.inner.config;
         let endpoint = source::resolve(&cfg.env)?;
         let source = endpoint.source();
-        let correlation_id = uuid::Uuid::new_v4().to_string();
+        let correlation_id = msal_core::token_endpoint::new_correlation_id();
         let parts = RequestParts {
             resource,
             identity: &cfg.identity,

@@ -253,7 +253,10 @@ impl Certificate {
         claims.insert("exp".into(), json!(exp));
         claims.insert("iat".into(), json!(iat));
         claims.insert("iss".into(), json!(client_id));
-        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        claims.insert(
+            "jti".into(),
+            json!(crate::token_endpoint::new_correlation_id()),
+        );
         claims.insert("sub".into(), json!(client_id));
         if let Some(extra) = extra_claims {
             for (k, v) in extra {

@@ -4,7 +4,9 @@
 //! Entra treats both the same). Every other kind becomes a JWT `client_assertion` with
 //! `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
 
+#[cfg(feature = "certificate")]
 mod certificate;
+#[cfg(feature = "certificate")]
 mod x509;
 
 use std::{
@@ -14,6 +16,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+#[cfg(feature = "certificate")]
 pub use certificate::Certificate;
 use serde_json::{Map, Value};
 
@@ -128,6 +131,7 @@ impl<P: AssertionProvider> AssertionProvider for AutoRefresher<P> {
 #[derive(Clone)]
 enum CredentialKind {
     Secret(ClientSecret),
+    #[cfg(feature = "certificate")]
     Certificate(Certificate),
     Assertion(ClientSecret),
     Callback(Arc<dyn AssertionProvider>),
@@ -143,6 +147,7 @@ impl fmt::Debug for ClientCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             CredentialKind::Secret(_) => f.write_str("ClientCredential::Secret([redacted])"),
+            #[cfg(feature = "certificate")]
             CredentialKind::Certificate(c) => f
                 .debug_tuple("ClientCredential::Certificate")
                 .field(c)
@@ -162,6 +167,7 @@ impl ClientCredential {
     }
 
     /// A certificate: MSAL signs a fresh assertion every ~9 minutes.
+    #[cfg(feature = "certificate")]
     pub fn certificate(cert: Certificate) -> Self {
         Self {
             kind: CredentialKind::Certificate(cert),
@@ -200,11 +206,15 @@ impl ClientCredential {
         clock: &dyn Clock,
         force_sha1: bool,
     ) -> Result<(), Error> {
+        // Only certificates sign their own assertions.
+        #[cfg(not(feature = "certificate"))]
+        let _ = (client_claims, clock, force_sha1);
         let assertion = match &self.kind {
             CredentialKind::Secret(s) => {
                 form.set("client_secret", s.secret());
                 return Ok(());
             }
+            #[cfg(feature = "certificate")]
             CredentialKind::Certificate(c) => c.assertion(
                 &ctx.client_id,
                 &ctx.token_endpoint,

@@ -1,3 +1,6 @@
+// Every test here signs with a certificate.
+#![cfg(feature = "certificate")]
+
 use super::*;
 use crate::{ManualClock, id_token::decode_jwt_payload};
 use base64::Engine as _;

@@ -95,13 +95,52 @@ impl TokenEndpointRequest {
     }
 }
 
-/// A fresh `client-request-id`.
+/// A fresh `client-request-id`: a random (version 4) UUID in its lowercase hyphenated form.
+///
+/// Drawn only for requests that go to the network (cache hits draw none), so one `getrandom`
+/// call per id costs nothing that matters, and it keeps `rand` and `uuid` out of the minimal
+/// build.
 pub fn new_correlation_id() -> String {
-    // A v4 UUID from the thread-local CSPRNG: same randomness as `Uuid::new_v4`, without a
-    // `getrandom` system call on every API call (cache hits included).
-    uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string()
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness (a sandbox without `getrandom`): an id must still be unique per
+        // request, not secret, so a hash of the time and a process-wide counter will do.
+        bytes = fallback_unique_bytes();
+    }
+    format_uuid_v4(bytes)
+}
+
+fn fallback_unique_bytes() -> [u8; 16] {
+    use sha2::{Digest as _, Sha256};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = Sha256::new();
+    hasher.update(nanos.to_le_bytes());
+    hasher.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes
+}
+
+/// RFC 9562 version 4 / variant 10 layout, `8-4-4-4-12` lowercase hex.
+fn format_uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// Sends token, device-code and discovery requests with MSAL's headers, retry and throttling.
@@ -471,4 +510,40 @@ impl TokenEndpointClient {
 fn header_value(v: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(v)
         .map_err(|_| Error::InvalidArgument("a header value contains invalid characters".into()))
+}
+
+#[cfg(test)]
+mod correlation_id_tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_hyphenated_lowercase_v4_uuids_and_differ() {
+        let a = new_correlation_id();
+        let b = new_correlation_id();
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            assert_eq!(id.len(), 36);
+            let groups: Vec<_> = id.split('-').map(str::len).collect();
+            assert_eq!(groups, [8, 4, 4, 4, 12]);
+            assert!(
+                id.chars()
+                    .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            );
+            assert_eq!(&id[14..15], "4");
+            assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+        }
+    }
+
+    #[test]
+    fn layout_matches_rfc_9562() {
+        assert_eq!(
+            format_uuid_v4([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            format_uuid_v4([0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        assert_ne!(fallback_unique_bytes(), fallback_unique_bytes());
+    }
 }

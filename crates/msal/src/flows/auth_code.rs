@@ -17,7 +17,6 @@ use msal_core::{
         telemetry::{ApiId, CacheInfo},
     },
 };
-use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -163,12 +162,26 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for AuthResponse {
     }
 }
 
-/// `n` random characters of the PKCE alphabet.
-pub(crate) fn random_string(n: usize, alphabet: &[u8]) -> String {
-    let mut rng = rand::rng();
-    (0..n)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
+/// `n` characters drawn uniformly from `alphabet` (at most 256 symbols) with the operating
+/// system's CSPRNG. Bytes at or above the largest multiple of the alphabet size are redrawn, so
+/// no symbol is favoured (the PKCE alphabet has 66).
+pub(crate) fn random_string(n: usize, alphabet: &[u8]) -> Result<String> {
+    let size = alphabet.len().clamp(1, 256);
+    let limit = 256 - 256 % size;
+    let mut out = String::with_capacity(n);
+    let mut buf = [0u8; 64];
+    while out.len() < n {
+        getrandom::fill(&mut buf).map_err(|_| {
+            msal_core::Error::Crypto("the system random number generator failed".into())
+        })?;
+        for &b in buf.iter().filter(|&&b| usize::from(b) < limit) {
+            if out.len() == n {
+                break;
+            }
+            out.push(char::from(alphabet[usize::from(b) % size]));
+        }
+    }
+    Ok(out)
 }
 
 const PKCE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
@@ -278,9 +291,9 @@ pub(crate) async fn build_flow(
     let state = p
         .state
         .clone()
-        .unwrap_or_else(|| random_string(22, URLSAFE_ALPHABET));
-    let nonce = random_string(22, URLSAFE_ALPHABET);
-    let verifier = random_string(43, PKCE_ALPHABET);
+        .map_or_else(|| random_string(22, URLSAFE_ALPHABET), Ok)?;
+    let nonce = random_string(22, URLSAFE_ALPHABET)?;
+    let verifier = random_string(43, PKCE_ALPHABET)?;
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(verifier.as_bytes()));
     let claims = msal_core::token_endpoint::claims::merge_challenge_and_capabilities(
@@ -513,8 +526,10 @@ mod tests {
 
     #[test]
     fn pkce_and_nonce_material() {
-        let v = random_string(43, PKCE_ALPHABET);
+        let v = random_string(43, PKCE_ALPHABET).unwrap();
         assert_eq!(v.len(), 43);
+        assert_ne!(v, random_string(43, PKCE_ALPHABET).unwrap());
+        assert_eq!(random_string(300, b"ab").unwrap().len(), 300);
         assert!(v.bytes().all(|b| PKCE_ALPHABET.contains(&b)));
         assert_eq!(
             sha256_hex("abc"),
