@@ -7,7 +7,9 @@ use msal_core::{
     http::{PinnedServerCertificate, ResponseBodyLimit, TransportError},
 };
 
-use crate::{HyperClient, connector::LegacyClient};
+use std::sync::Arc;
+
+use crate::{HyperClient, client::Transport, connect::Connector};
 
 /// The whole-request timeout when none is set: long enough for a slow token endpoint, short
 /// enough that a dead one does not hang the application.
@@ -42,24 +44,33 @@ impl Default for Settings {
 
 impl Settings {
     /// The main client, trusting the configured roots.
-    pub(crate) fn build_client(&self) -> Result<LegacyClient, Error> {
+    pub(crate) fn build_client(&self) -> Result<Arc<Transport>, Error> {
         #[cfg(feature = "rustls")]
-        return Ok(crate::connector::build(self, self.tls.client_config()?));
+        let connector = Connector::new(
+            &self.resolve,
+            self.connect_timeout,
+            self.tls.client_config()?,
+        );
         #[cfg(not(feature = "rustls"))]
-        return Ok(crate::connector::build(self));
+        let connector = Connector::new(&self.resolve, self.connect_timeout);
+        Ok(Transport::new(connector))
     }
 
     /// A client that trusts only the pinned leaf.
     pub(crate) fn build_pinned_client(
         &self,
         pin: PinnedServerCertificate,
-    ) -> Result<LegacyClient, TransportError> {
+    ) -> Result<Arc<Transport>, TransportError> {
         #[cfg(feature = "rustls")]
         {
             let config = msal_http_rustls::pinned_client_config(pin).map_err(|e| {
                 TransportError::new(msal_core::http::TransportErrorKind::Other, e.to_string())
             })?;
-            Ok(crate::connector::build(self, config))
+            Ok(Transport::new(Connector::new(
+                &self.resolve,
+                self.connect_timeout,
+                config,
+            )))
         }
         #[cfg(not(feature = "rustls"))]
         {

@@ -10,12 +10,12 @@ use msal_core::http::{
 };
 
 use crate::{
-    HyperClientBuilder, body::read_limited, builder::Settings, connector::LegacyClient,
-    error::transport_error,
+    HyperClientBuilder, body::read_limited, builder::Settings, connect::Connector,
+    error::transport_error, origin::Origin, pool::Pool,
 };
 
-/// An [`HttpClient`] on hyper 1 and hyper-util's pooled client. Cheap to clone: clones share
-/// the connection pool. Needs a tokio runtime to send.
+/// An [`HttpClient`] on hyper 1's HTTP/1.1 client connections, with a small connection pool of
+/// its own. Cheap to clone: clones share the pool. Needs a tokio runtime to send.
 ///
 /// No proxy support: requests go straight to the server. Use `msal-http-reqwest` behind a proxy.
 ///
@@ -38,12 +38,72 @@ pub struct HyperClient {
 }
 
 struct Inner {
-    /// The main client, or why it could not be built (see [`HyperClient::new`]).
-    client: Result<LegacyClient, String>,
+    /// The main transport, or why it could not be built (see [`HyperClient::new`]).
+    client: Result<Arc<Transport>, String>,
     settings: Settings,
-    /// One client per pinned thumbprint: the verifier belongs to the connector, and a Service
+    /// One transport per pinned thumbprint: the verifier belongs to the connector, and a Service
     /// Fabric node has one endpoint, so this map holds one entry in practice.
-    pinned: PinnedClients<LegacyClient>,
+    pinned: PinnedClients<Arc<Transport>>,
+}
+
+/// A connector and the idle connections it opened.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    connector: Connector,
+    pool: Pool,
+}
+
+impl Transport {
+    pub(crate) fn new(connector: Connector) -> Arc<Self> {
+        Arc::new(Self {
+            connector,
+            pool: Pool::default(),
+        })
+    }
+
+    /// Sends `request` on an idle connection to `origin`, or a new one, and reads the response.
+    async fn exchange(
+        &self,
+        origin: Origin,
+        mut request: http::Request<Full<Bytes>>,
+        limit: usize,
+    ) -> Result<HttpResponse, TransportError> {
+        while let Some(mut sender) = self.pool.take(&origin) {
+            if sender.ready().await.is_err() {
+                continue;
+            }
+            match sender.try_send_request(request).await {
+                Ok(response) => return self.finish(origin, sender, response, limit).await,
+                // The server closed the idle connection before the request went out: hyper
+                // hands the request back, and it goes on the next connection. Once written,
+                // it is never sent twice.
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) => request = unsent,
+                    None => return Err(transport_error(e.into_error())),
+                },
+            }
+        }
+        let mut sender = self.connector.connect(&origin).await?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(transport_error)?;
+        self.finish(origin, sender, response, limit).await
+    }
+
+    /// Reads the body, then returns the connection to the pool: only a connection whose
+    /// response was read to the end can carry the next request.
+    async fn finish(
+        &self,
+        origin: Origin,
+        sender: crate::connect::Sender,
+        response: http::Response<hyper::body::Incoming>,
+        limit: usize,
+    ) -> Result<HttpResponse, TransportError> {
+        let response = read_limited(response, limit).await?;
+        self.pool.put(origin, sender);
+        Ok(response)
+    }
 }
 
 /// The error for `https` or pinning without the `rustls` feature.
@@ -76,7 +136,7 @@ impl HyperClient {
         HyperClientBuilder::new()
     }
 
-    pub(crate) fn from_parts(client: Result<LegacyClient, String>, settings: Settings) -> Self {
+    pub(crate) fn from_parts(client: Result<Arc<Transport>, String>, settings: Settings) -> Self {
         Self {
             inner: Arc::new(Inner {
                 client,
@@ -89,7 +149,7 @@ impl HyperClient {
     fn client_for(
         &self,
         pin: Option<PinnedServerCertificate>,
-    ) -> Result<LegacyClient, TransportError> {
+    ) -> Result<Arc<Transport>, TransportError> {
         let Some(pin) = pin else {
             return self.inner.client.clone().map_err(|reason| {
                 TransportError::new(
@@ -130,17 +190,15 @@ impl HttpClient for HyperClient {
             .get::<ResponseBodyLimit>()
             .map_or(self.inner.settings.max_response_bytes, |l| l.0);
         let pin = extensions.get::<PinnedServerCertificate>().copied();
+        let origin = Origin::of(request.uri())?;
         #[cfg(not(feature = "rustls"))]
-        if pin.is_some() || request.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
+        if pin.is_some() || origin.https {
             return Err(tls_unsupported());
         }
         let client = self.client_for(pin)?;
-
-        let request = request.map(|body| Full::new(Bytes::from(body)));
-        let exchange = async {
-            let response = client.request(request).await.map_err(transport_error)?;
-            read_limited(response, limit).await
-        };
+        let request =
+            crate::origin::to_origin_form(request.map(|body| Full::new(Bytes::from(body))))?;
+        let exchange = client.exchange(origin, request, limit);
         // One deadline over connect, TLS, headers and body: hyper has no whole-request timeout.
         tokio::time::timeout(timeout, exchange).await.map_err(|_| {
             TransportError::new(

@@ -4,7 +4,7 @@ use std::{error::Error as StdError, fmt, io};
 
 use msal_core::http::{TransportError, TransportErrorKind};
 
-/// Classifies a hyper or hyper-util error. Neither carries the URL or the body.
+/// Classifies a hyper or TLS error. Neither carries the URL or the body.
 pub(crate) fn transport_error<E>(error: E) -> TransportError
 where
     E: StdError + Send + Sync + 'static,
@@ -13,8 +13,8 @@ where
     TransportError::new(kind, HyperFailure(Box::new(error)))
 }
 
-/// An error whose message includes its causes: hyper-util's own says only "client error
-/// (Connect)", and the useful part is further down.
+/// An error whose message includes its causes: hyper's own often says only "error trying to
+/// connect" or "connection error", and the useful part is further down.
 struct HyperFailure(Box<dyn StdError + Send + Sync>);
 
 impl fmt::Display for HyperFailure {
@@ -48,12 +48,6 @@ fn classify(error: &(dyn StdError + 'static)) -> TransportErrorKind {
     } else if contains_tls_failure(error) {
         TransportErrorKind::Tls
     } else if chain().any(|cause| {
-        cause
-            .downcast_ref::<hyper_util::client::legacy::Error>()
-            .is_some_and(hyper_util::client::legacy::Error::is_connect)
-    }) {
-        TransportErrorKind::Connect
-    } else if chain().any(|cause| {
         cause.is::<io::Error>()
             || cause
                 .downcast_ref::<hyper::Error>()
@@ -65,7 +59,7 @@ fn classify(error: &(dyn StdError + 'static)) -> TransportErrorKind {
     }
 }
 
-/// The connector's own connect timeout surfaces as an `io::Error` of kind `TimedOut`.
+/// A socket timeout surfaces as an `io::Error` of kind `TimedOut`.
 fn is_timeout(cause: &(dyn StdError + 'static)) -> bool {
     cause
         .downcast_ref::<io::Error>()

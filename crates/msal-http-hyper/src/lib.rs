@@ -1,9 +1,10 @@
 //! # msal-http-hyper
 //!
 //! The [hyper] 1 transport for msal-rs: [`HyperClient`] implements
-//! [`msal_core::http::HttpClient`] on hyper-util's pooled client and hyper-rustls. Pick it over
-//! `msal-http-reqwest` for a smaller dependency tree when no proxy is needed; it has **no proxy
-//! support** in 1.0.
+//! [`msal_core::http::HttpClient`] on hyper's HTTP/1.1 client connections, tokio-rustls and a
+//! small connection pool of its own (no hyper-util client, no `h2`). Pick it over
+//! `msal-http-reqwest` for the smallest dependency tree when no proxy is needed; it has **no
+//! proxy support** in 1.0.
 //!
 //! It follows every rule of the transport seam:
 //! - redirects are never followed (hyper has no redirect logic; a 3xx is returned as is);
@@ -42,9 +43,10 @@
 mod body;
 mod builder;
 mod client;
-mod connector;
+mod connect;
 mod error;
-mod resolve;
+mod origin;
+mod pool;
 
 pub use builder::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HyperClientBuilder};
 pub use client::HyperClient;

@@ -6,9 +6,10 @@
 //! It builds a [`rustls::ClientConfig`] on the **ring** provider (never aws-lc-rs, to keep builds
 //! free of C toolchains and cmake) from [`TlsOptions`]:
 //!
-//! - the Mozilla roots of `webpki-roots` plus the platform's roots (`rustls-native-certs`); a
-//!   platform store that fails to load is logged and skipped, because a broken system store
-//!   should not stop a client that only needs the public roots;
+//! - the Mozilla roots of `webpki-roots` (feature `webpki-roots`) plus the platform's roots
+//!   (`rustls-native-certs`, feature `native-roots`), both on by default; a platform store that
+//!   fails to load is logged and skipped, because a broken system store should not stop a
+//!   client that only needs the public roots;
 //! - extra root CAs from PEM (a private CA, a local emulator);
 //! - `danger_accept_invalid_certs`, for tests only;
 //! - and, separately, [`pinned_client_config`]: trust exactly one leaf certificate identified by

@@ -1,7 +1,7 @@
 //! PEM parsing of root certificates.
 
 use msal_core::Error;
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, pem::PemObject as _};
 
 /// Parses every `CERTIFICATE` block of a PEM bundle, ignoring other blocks (keys, CRLs).
 ///
@@ -13,8 +13,7 @@ use rustls_pki_types::CertificateDer;
 /// assert!(matches!(err, msal_core::Error::Crypto(_)));
 /// ```
 pub fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let mut reader = pem;
-    let certs = rustls_pemfile::certs(&mut reader)
+    let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::Crypto(format!("malformed PEM root certificate: {e}")))?;
     if certs.is_empty() {
