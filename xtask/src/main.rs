@@ -31,6 +31,17 @@ const FACADE_FEATURES: &[&str] = &[
     "full",
 ];
 
+/// The trimmed builds of the smaller crates (the minimal client-credentials build of
+/// `cargo xtask size` among them): package and features, with default features off.
+const TRIMMED_BUILDS: &[(&str, &str)] = &[
+    ("msal-core", ""),
+    ("msal-core", "tokio"),
+    ("msal-http-rustls", ""),
+    ("msal-http-hyper", ""),
+    ("msal-http-hyper", "webpki-roots"),
+    ("msal-http-hyper", "native-roots"),
+];
+
 /// The examples `cargo xtask test` runs, with the features each needs.
 const EXAMPLES: &[(&str, &str)] = &[
     ("daemon", "reqwest"),
@@ -192,6 +203,14 @@ fn test(args: &[String]) -> Result<(), String> {
                 feature,
             ]);
             step(&format!("msal with only `{feature}`"), c)?;
+        }
+        for (package, features) in TRIMMED_BUILDS {
+            let mut c = cargo();
+            c.args(["check", "-p", package, "--no-default-features"]);
+            if !features.is_empty() {
+                c.args(["--features", features]);
+            }
+            step(&format!("{package} with features [{features}] only"), c)?;
         }
         let mut c = cargo();
         c.args(["doc", "--workspace", "--no-deps", "--all-features"]);

@@ -1,7 +1,8 @@
 //! `cargo xtask size`: what a client-credentials-only program costs to build and ship, on three
 //! dependency sets: `msal-core` + `msal-http-hyper` (the minimal build), the facade's defaults,
 //! and every feature. Each probe is a throwaway crate built cold (its own target directory) in
-//! release mode; the numbers go to BENCHMARKS.md by hand, with the machine.
+//! release mode on one job (as the issue's azure_identity comparison was); the numbers go to
+//! BENCHMARKS.md by hand, with the machine.
 
 use std::{fs, path::Path, process::Command, time::Instant};
 
@@ -49,7 +50,8 @@ fn probes(root: &Path) -> Vec<Probe> {
         Probe {
             name: "minimal (msal-core + msal-http-hyper)",
             dependencies: format!(
-                "msal-core = {{ path = {:?}, features = [\"tokio\"] }}\nmsal-http-hyper = {{ path = {:?} }}\n{tokio}\n",
+                "msal-core = {{ path = {:?}, default-features = false, features = [\"tokio\"] }}\n\
+                 msal-http-hyper = {{ path = {:?}, default-features = false, features = [\"webpki-roots\"] }}\n{tokio}\n",
                 path("msal-core"),
                 path("msal-http-hyper")
             ),
@@ -90,7 +92,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
         let start = Instant::now();
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(&dir)
-            .args(["build", "--release", "--quiet"])
+            .args(["build", "--release", "--quiet", "--jobs", "1"])
             .env("CARGO_TARGET_DIR", dir.join("target"))
             .status()
             .map_err(|e| e.to_string())?;
