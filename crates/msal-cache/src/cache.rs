@@ -1,7 +1,10 @@
 //! [`TokenCache`]: the shared, persistable cache and the operations the app layer calls.
 
 use std::{
-    sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{
+        Arc, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicU64, Ordering},
+    },
     time::SystemTime,
 };
 
@@ -62,7 +65,38 @@ pub type SerializableTokenCache = TokenCache;
 struct Inner {
     /// Held only in synchronous sections, never across an `.await`.
     state: RwLock<CacheState>,
+    /// `state.generation`, published when each write section ends, so that memoising callers
+    /// can check for changes with one atomic load instead of taking the lock on every hit.
+    generation: AtomicU64,
     store: Option<Box<dyn CacheStore>>,
+}
+
+/// The write lock on the state; on release it publishes the state's generation, before the
+/// lock itself is released (fields drop after `drop` runs), so a reader that sees the new state
+/// also sees the new generation.
+struct StateWriteGuard<'a> {
+    state: RwLockWriteGuard<'a, CacheState>,
+    published: &'a AtomicU64,
+}
+
+impl std::ops::Deref for StateWriteGuard<'_> {
+    type Target = CacheState;
+    fn deref(&self) -> &CacheState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for StateWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut CacheState {
+        &mut self.state
+    }
+}
+
+impl Drop for StateWriteGuard<'_> {
+    fn drop(&mut self) {
+        self.published
+            .store(self.state.generation, Ordering::Release);
+    }
 }
 
 impl TokenCache {
@@ -76,6 +110,7 @@ impl TokenCache {
         Self {
             inner: Arc::new(Inner {
                 state: RwLock::default(),
+                generation: AtomicU64::new(0),
                 store: Some(Box::new(store)),
             }),
         }
@@ -87,8 +122,11 @@ impl TokenCache {
         self.inner.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write_state(&self) -> RwLockWriteGuard<'_, CacheState> {
-        self.inner.state.write().unwrap_or_else(|p| p.into_inner())
+    fn write_state(&self) -> StateWriteGuard<'_> {
+        StateWriteGuard {
+            state: self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
+            published: &self.inner.generation,
+        }
     }
 
     /// The cache as JSON in MSAL Python 1.39's schema and layout (indent 4); resets
@@ -113,7 +151,7 @@ impl TokenCache {
     pub fn generation(&self) -> Option<u64> {
         match self.inner.store {
             Some(_) => None,
-            None => Some(self.read_state().generation),
+            None => Some(self.inner.generation.load(Ordering::Acquire)),
         }
     }
 

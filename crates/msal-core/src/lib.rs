@@ -34,6 +34,7 @@ pub mod result;
 pub mod secret;
 pub mod single_flight;
 pub mod sleep;
+pub mod striped;
 pub mod token_endpoint;
 pub mod token_response;
 

@@ -55,7 +55,9 @@ pub struct AuthenticationResult {
     pub correlation_id: Option<String>,
     /// Other response fields (`foci`, managed identity's `resource`, ...). Never secrets.
     pub extra: serde_json::Map<String, serde_json::Value>,
-    clock: Arc<dyn Clock>,
+    /// The application's clock when it is not the system clock (`None`: [`SystemClock`]), kept
+    /// optional so a result costs no allocation for it.
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl AuthenticationResult {
@@ -80,20 +82,24 @@ impl AuthenticationResult {
             token_source,
             correlation_id: None,
             extra: serde_json::Map::new(),
-            clock: Arc::new(SystemClock),
+            clock: None,
         }
     }
 
     /// Uses `clock` for [`expires_in`](Self::expires_in) (the application's clock).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
     /// Time left before expiry, zero if already expired.
     pub fn expires_in(&self) -> Duration {
+        let now = match &self.clock {
+            Some(clock) => clock.now(),
+            None => SystemClock.now(),
+        };
         self.expires_on
-            .duration_since(self.clock.now())
+            .duration_since(now)
             .unwrap_or(Duration::ZERO)
     }
 

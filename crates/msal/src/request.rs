@@ -172,6 +172,15 @@ macro_rules! request_options {
 }
 pub(crate) use request_options;
 
+/// A boxed, `Send` future of a token request.
+pub(crate) type BoxedResult<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = msal_core::Result<msal_core::AuthenticationResult>>
+            + Send
+            + 'a,
+    >,
+>;
+
 /// Makes a request builder awaitable: `.await` runs `send()`.
 macro_rules! into_future {
     ($builder:ident, $output:ty) => {

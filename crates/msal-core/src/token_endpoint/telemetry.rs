@@ -5,7 +5,12 @@
 //! answer; `x-client-last-telemetry` reports cache hits and failed requests since the last
 //! successful one, from a buffer each application keeps.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicU32, Ordering},
+};
+
+use crate::striped::Striped;
 
 /// Telemetry API ids (MSAL Python's `ClientApplication` constants).
 #[non_exhaustive]
@@ -91,16 +96,18 @@ pub fn current_header(api: ApiId, cache_info: CacheInfo) -> String {
 /// The most characters of failure records the last-telemetry header carries (MSAL Python's limit).
 const LAST_TELEMETRY_BUDGET: usize = 350;
 
-#[derive(Debug, Default)]
-struct Buffer {
-    successes: u32,
-    failures: Vec<(u16, String, String)>,
-}
-
 /// Per-application buffer behind `x-client-last-telemetry`. Cheap to clone; clones share it.
 #[derive(Debug, Clone, Default)]
 pub struct TelemetryBuffer {
-    inner: Arc<Mutex<Buffer>>,
+    inner: Arc<Buffer>,
+}
+
+#[derive(Debug, Default)]
+struct Buffer {
+    /// Cache hits since the last successful request, counted per thread slot: every hit counts
+    /// one, and a single shared counter would be the hottest cache line of a busy daemon.
+    successes: Striped<AtomicU32>,
+    failures: Mutex<Vec<(u16, String, String)>>,
 }
 
 impl TelemetryBuffer {
@@ -109,49 +116,60 @@ impl TelemetryBuffer {
         Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Buffer> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn failures(&self) -> std::sync::MutexGuard<'_, Vec<(u16, String, String)>> {
+        self.inner
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Counts a request answered from the cache.
     pub fn record_cache_hit(&self) {
-        self.lock().successes += 1;
+        // A load and a store rather than an atomic add: the slot is this thread's, so the rare
+        // thread sharing it can at worst lose a count, and a hit saves the locked instruction.
+        let count = self.inner.successes.local();
+        count.store(
+            count.load(Ordering::Relaxed).wrapping_add(1),
+            Ordering::Relaxed,
+        );
     }
 
     /// Records a failed request; dropped once the header would exceed its size budget.
     pub fn record_failure(&self, api: ApiId, correlation_id: &str, error: &str) {
-        let mut b = self.lock();
-        let size: usize = b
-            .failures
+        let mut failures = self.failures();
+        let size: usize = failures
             .iter()
             .map(|(_, c, e)| 4 + c.len() + e.len() + 2)
             .sum();
         if size + 4 + correlation_id.len() + error.len() + 2 < LAST_TELEMETRY_BUDGET {
-            b.failures
-                .push((api.code(), correlation_id.to_owned(), error.to_owned()));
+            failures.push((api.code(), correlation_id.to_owned(), error.to_owned()));
         }
     }
 
     /// Clears the buffer after a successful response.
     pub fn record_success(&self) {
-        *self.lock() = Buffer::default();
+        // A hit counted between the header being built and this reset is lost: telemetry is a
+        // best-effort count, not worth a lock on every hit.
+        for count in self.inner.successes.iter() {
+            count.store(0, Ordering::Relaxed);
+        }
+        self.failures().clear();
     }
 
     /// The `x-client-last-telemetry` value.
     pub fn last_header(&self) -> String {
-        let b = self.lock();
-        let calls: Vec<String> = b
-            .failures
+        let successes = self
+            .inner
+            .successes
+            .iter()
+            .fold(0u32, |sum, c| sum.wrapping_add(c.load(Ordering::Relaxed)));
+        let failures = self.failures();
+        let calls: Vec<String> = failures
             .iter()
             .map(|(a, c, _)| format!("{a},{c}"))
             .collect();
-        let errors: Vec<&str> = b.failures.iter().map(|(_, _, e)| e.as_str()).collect();
-        format!(
-            "4|{}|{}|{}|",
-            b.successes,
-            calls.join(","),
-            errors.join(",")
-        )
+        let errors: Vec<&str> = failures.iter().map(|(_, _, e)| e.as_str()).collect();
+        format!("4|{}|{}|{}|", successes, calls.join(","), errors.join(","))
     }
 }
 

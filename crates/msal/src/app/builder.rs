@@ -239,6 +239,7 @@ impl CommonBuilder {
         };
         let env = self.env.unwrap_or_default();
         let region = Region::resolve(self.region.as_ref(), &env, credential.is_some())?;
+        let result_clock = self.clock.clone();
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let sleep = match self.sleep {
             Some(s) => s,
@@ -284,8 +285,9 @@ impl CommonBuilder {
             enable_pii_log: self.enable_pii_log,
             token_flights: SingleFlight::new(),
             environments: std::sync::OnceLock::new(),
-            app_token_memo: std::sync::Mutex::new(None),
-            user_token_memo: std::sync::Mutex::new(None),
+            app_hits: Default::default(),
+            user_hits: Default::default(),
+            result_clock,
             #[cfg(feature = "pop")]
             pop_key: match self.pop_key {
                 Some(k) => Some(k),

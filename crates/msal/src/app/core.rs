@@ -22,10 +22,10 @@ use msal_core::{
 };
 use serde_json::{Map, Value};
 
-use crate::request::RequestOptions;
-
-/// Access tokens this close to expiry are treated as expired (MSAL's 5 minutes).
-pub(crate) const EXPIRY_BUFFER: Duration = Duration::from_secs(300);
+use crate::{
+    app::hit::{CacheHit, HitMemo, usable_at},
+    request::RequestOptions,
+};
 
 /// The shared state behind `PublicClientApplication` and `ConfidentialClientApplication`.
 /// Public only so the sealed trait can name it; unreachable from outside the crate.
@@ -50,11 +50,13 @@ pub struct AppCore {
     /// One token request per cache key at a time (client credentials, silent refresh, OBO).
     pub(crate) token_flights: SingleFlight<String, AuthenticationResult>,
     pub(crate) environments: std::sync::OnceLock<Arc<[String]>>,
-    /// The last client-credentials hit, reused while the cache is unchanged (see
-    /// [`AppCore::memoised`]).
-    pub(crate) app_token_memo: Mutex<Option<LookupMemo>>,
-    /// The last silent hit (access token and ID token), likewise.
-    pub(crate) user_token_memo: Mutex<Option<LookupMemo>>,
+    /// The last client-credentials hit per thread, reused while the cache is unchanged.
+    pub(crate) app_hits: HitMemo,
+    /// The last silent hit per thread (access token and ID token), likewise.
+    pub(crate) user_hits: HitMemo,
+    /// The clock results read `expires_in` from, when the app set one; `None` is the system
+    /// clock, which a result then needs no reference to.
+    pub(crate) result_clock: Option<Arc<dyn Clock>>,
     #[cfg(feature = "pop")]
     pub(crate) pop_key: Option<msal_pop::PopKey>,
 }
@@ -68,15 +70,6 @@ impl fmt::Debug for AppCore {
             .field("region", &self.region)
             .finish_non_exhaustive()
     }
-}
-
-/// A cache lookup remembered for the same account, scopes and cache generation.
-pub(crate) struct LookupMemo {
-    home_account_id: Option<String>,
-    scopes: Vec<String>,
-    generation: u64,
-    token: CachedAccessToken,
-    id_token: Option<msal_cache::CachedIdToken>,
 }
 
 /// Everything a flow needs to write a token response to the cache and shape the result.
@@ -346,85 +339,35 @@ impl AppCore {
     pub(crate) fn result_from_cache(
         &self,
         at: &CachedAccessToken,
+        requested: Vec<String>,
         account: Option<Account>,
-        id_token: Option<msal_cache::CachedIdToken>,
+        id_token: Option<&msal_cache::CachedIdToken>,
         correlation_id: Option<String>,
     ) -> AuthenticationResult {
-        let mut result = AuthenticationResult::new(
-            at.secret().clone(),
-            at.token_type(),
-            at.expires_on(),
-            TokenSource::Cache,
-        )
-        .with_clock(self.clock.clone());
-        result.ext_expires_on = at.ext_expires_on();
-        result.refresh_on = at.refresh_on();
-        result.scopes = at.scopes().map(str::to_owned).collect();
-        result.tenant_id = Some(at.realm().to_owned());
-        if let Some(idt) = id_token {
-            result.id_token_claims = idt.claims().ok();
-            if let Some(tid) = result.id_token_claims.as_ref().and_then(|c| c.tid.clone()) {
-                result.tenant_id = Some(tid);
-            }
-            result.id_token = Some(idt.secret().clone());
-        }
-        result.account = account;
-        result.correlation_id = correlation_id;
+        let hit = CacheHit::new(at, id_token);
+        self.answer_from_hit(&hit, requested, account, correlation_id)
+    }
+
+    /// The result of a cache hit, counted for telemetry.
+    #[inline]
+    pub(crate) fn answer_from_hit(
+        &self,
+        hit: &CacheHit,
+        requested: Vec<String>,
+        account: Option<Account>,
+        correlation_id: Option<String>,
+    ) -> AuthenticationResult {
         self.client.telemetry().record_cache_hit();
-        result
-    }
-
-    /// The access token last found for exactly these scopes, if the in-memory cache has not
-    /// changed since. A daemon asks for the same scopes on every call; this skips building the
-    /// query and probing the index (the cache's own generation guards against staleness; caches
-    /// with a store are never memoised, since their reads may reload).
-    pub(crate) fn memoised(
-        &self,
-        memo: &Mutex<Option<LookupMemo>>,
-        home_account_id: Option<&str>,
-        scopes: &[String],
-    ) -> Option<(CachedAccessToken, Option<msal_cache::CachedIdToken>)> {
-        let generation = self.cache.generation()?;
-        let memo = memo.lock().unwrap_or_else(|p| p.into_inner());
-        memo.as_ref()
-            .filter(|m| {
-                m.generation == generation
-                    && m.scopes == scopes
-                    && m.home_account_id.as_deref() == home_account_id
-            })
-            .map(|m| (m.token.clone(), m.id_token.clone()))
-    }
-
-    /// Remembers a lookup at the cache generation read before it.
-    pub(crate) fn memoise(
-        &self,
-        memo: &Mutex<Option<LookupMemo>>,
-        home_account_id: Option<&str>,
-        scopes: &[String],
-        generation: Option<u64>,
-        token: &CachedAccessToken,
-        id_token: Option<&msal_cache::CachedIdToken>,
-    ) {
-        if let Some(generation) = generation {
-            *memo.lock().unwrap_or_else(|p| p.into_inner()) = Some(LookupMemo {
-                home_account_id: home_account_id.map(str::to_owned),
-                scopes: scopes.to_vec(),
-                generation,
-                token: token.clone(),
-                id_token: id_token.cloned(),
-            });
-        }
+        hit.result(
+            requested,
+            account,
+            correlation_id,
+            self.result_clock.as_ref(),
+        )
     }
 
     /// Whether a cached AT is usable now, and if not, why (for telemetry).
     pub(crate) fn usable(&self, at: &CachedAccessToken) -> Result<(), CacheInfo> {
-        let now = self.now();
-        if at.expires_within(now, EXPIRY_BUFFER) {
-            Err(CacheInfo::CachedAccessTokenExpired)
-        } else if at.refresh_due(now) {
-            Err(CacheInfo::ProactivelyRefreshed)
-        } else {
-            Ok(())
-        }
+        usable_at(at.expires_on(), at.refresh_on(), self.now())
     }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod builder;
 mod confidential;
 pub(crate) mod core;
+pub(crate) mod hit;
 mod public;
 
 use std::sync::Arc;

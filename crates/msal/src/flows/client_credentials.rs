@@ -15,8 +15,11 @@ use msal_core::{
 use tracing::Instrument as _;
 
 use crate::{
-    app::core::{AppCore, Redeemed},
-    request::{RequestOptions, into_future, request_options},
+    app::{
+        core::{AppCore, Redeemed},
+        hit::CacheHit,
+    },
+    request::{BoxedResult, RequestOptions, into_future, request_options},
 };
 
 /// `acquire_token_for_client`: see [`ConfidentialClientApplication::acquire_token_for_client`](crate::ConfidentialClientApplication::acquire_token_for_client).
@@ -48,25 +51,55 @@ impl<'a> AcquireTokenForClient<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<AuthenticationResult> {
+        // A repeat of this thread's last plain request is answered here, before the (large)
+        // request future exists: the future of `send` holds the request, then a pointer.
+        // The hit is returned before the await, so no result-sized temporary is kept in it.
+        let request = match self.repeat_hit() {
+            Ok(result) => return Ok(result),
+            Err(request) => *request,
+        };
+        request.send_to_network().await
+    }
+
+    /// Everything but a repeated hit, in a boxed future with its span.
+    fn send_to_network(self) -> BoxedResult<'a> {
         // A correlation id is made only when a request is sent: a cache hit has nothing to
         // correlate, and generating one per hit would be most of a hit's cost.
         let correlation_id = self.options.correlation_id.clone();
         let span = tracing::debug_span!(target: "msal::app", "acquire_token_for_client",
             msal.correlation_id = correlation_id.as_deref().unwrap_or("-"),
             msal.api = "acquire_token_for_client", client_id = %self.core.client_id);
-        self.run(correlation_id).instrument(span).await
+        Box::pin(self.run(correlation_id).instrument(span))
     }
 
-    async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
+    /// The memoised answer when this is the same plain request as this thread's last hit and
+    /// the cache is unchanged since; otherwise the request, untouched.
+    fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
         let core = self.core;
-        // The fast path: the same plain request as last time, and the cache unchanged since.
         let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
-        if plain
-            && let Some((at, _)) = core.memoised(&core.app_token_memo, None, &self.scopes)
-            && core.usable(&at).is_ok()
-        {
-            return Ok(core.result_from_cache(&at, None, None, caller_correlation_id));
+        let Some(generation) = core.cache.generation().filter(|_| plain) else {
+            return Err(Box::new(self));
+        };
+        let scopes = std::mem::take(&mut self.scopes);
+        let correlation_id = &self.options.correlation_id;
+        match core
+            .app_hits
+            .answer(generation, None, scopes, core.now(), |hit, scopes| {
+                core.answer_from_hit(hit, scopes, None, correlation_id.clone())
+            }) {
+            Ok(result) => Ok(result),
+            Err(scopes) => {
+                self.scopes = scopes;
+                // Boxed: a miss goes to the network anyway, and a small `Err` keeps the hit's
+                // return cheap.
+                Err(Box::new(self))
+            }
         }
+    }
+
+    async fn run(mut self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
+        let core = self.core;
+        let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
         let generation = core.cache.generation();
         self.options.validate()?;
         let scopes = scopes::app_scopes(&self.scopes)?;
@@ -98,18 +131,14 @@ impl<'a> AcquireTokenForClient<'a> {
             match core.cache.find_access_token(&query, core.now()).await? {
                 Some(at) => match core.usable(&at) {
                     Ok(()) => {
-                        if plain {
-                            core.memoise(
-                                &core.app_token_memo,
-                                None,
-                                &self.scopes,
-                                generation,
-                                &at,
-                                None,
-                            );
+                        let hit = CacheHit::new(&at, None);
+                        if plain && let Some(generation) = generation {
+                            core.app_hits.remember(generation, None, &self.scopes, &hit);
                         }
-                        let hit = core.result_from_cache(&at, None, None, caller_correlation_id);
-                        return crate::flows::pop::sign_if_requested(core, hit, &self.options);
+                        let requested = std::mem::take(&mut self.scopes);
+                        let result =
+                            core.answer_from_hit(&hit, requested, None, caller_correlation_id);
+                        return crate::flows::pop::sign_if_requested(core, result, &self.options);
                     }
                     Err(CacheInfo::ProactivelyRefreshed) => {
                         fallback = Some(at);
@@ -141,6 +170,7 @@ impl<'a> AcquireTokenForClient<'a> {
                     {
                         return Ok(core.result_from_cache(
                             &at,
+                            self.scopes.clone(),
                             None,
                             None,
                             Some(correlation_id.clone()),
@@ -159,7 +189,7 @@ impl<'a> AcquireTokenForClient<'a> {
                 if !e.is_interaction_required() && !matches!(e, Error::Configuration(_)) =>
             {
                 tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                core.result_from_cache(&at, None, None, Some(correlation_id))
+                core.result_from_cache(&at, self.scopes.clone(), None, None, Some(correlation_id))
             }
             (Err(e), _) => return Err(e),
         };

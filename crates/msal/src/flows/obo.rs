@@ -72,7 +72,13 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
                 && core.usable(&at).is_ok()
             {
-                let hit = core.result_from_cache(&at, None, None, Some(correlation_id));
+                let hit = core.result_from_cache(
+                    &at,
+                    self.scopes.clone(),
+                    None,
+                    None,
+                    Some(correlation_id),
+                );
                 return crate::flows::pop::sign_if_requested(core, hit, &self.options);
             }
         }

@@ -12,9 +12,12 @@ use msal_core::{
 use tracing::Instrument as _;
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::{
+        core::{AppCore, Redeemed},
+        hit::CacheHit,
+    },
     flows::client_credentials::pop_requested,
-    request::{RequestOptions, into_future, request_options},
+    request::{BoxedResult, RequestOptions, into_future, request_options},
 };
 
 /// Microsoft's first-party family id.
@@ -46,30 +49,61 @@ impl<'a> AcquireTokenSilent<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<AuthenticationResult> {
+        // As for client credentials: a repeat of this thread's last plain hit is answered before
+        // the request future exists.
+        // The hit is returned before the await, so no result-sized temporary is kept in it.
+        let request = match self.repeat_hit() {
+            Ok(result) => return Ok(result),
+            Err(request) => *request,
+        };
+        request.send_to_network().await
+    }
+
+    /// Everything but a repeated hit, in a boxed future with its span.
+    fn send_to_network(self) -> BoxedResult<'a> {
         // As for client credentials, a correlation id is drawn only when a request may be sent.
         let correlation_id = self.options.correlation_id.clone();
         let span = tracing::debug_span!(target: "msal::app", "acquire_token_silent",
             msal.correlation_id = correlation_id.as_deref().unwrap_or("-"),
             msal.api = "acquire_token_silent", client_id = %self.core.client_id);
-        self.run(correlation_id).instrument(span).await
+        Box::pin(self.run(correlation_id).instrument(span))
+    }
+
+    /// The memoised answer when this is the same plain request for the same account as this
+    /// thread's last hit and the cache is unchanged since; otherwise the request, untouched.
+    fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
+        let core = self.core;
+        let plain = !self.force_refresh && self.options.is_plain();
+        let Some(generation) = core.cache.generation().filter(|_| plain) else {
+            return Err(Box::new(self));
+        };
+        let scopes = std::mem::take(&mut self.scopes);
+        let correlation_id = &self.options.correlation_id;
+        let answered = core.user_hits.answer(
+            generation,
+            Some(&self.account.home_account_id),
+            scopes,
+            core.now(),
+            |hit, scopes| core.answer_from_hit(hit, scopes, None, correlation_id.clone()),
+        );
+        match answered {
+            Ok(mut result) => {
+                // The builder's own copy of the account becomes the result's.
+                result.account = Some(self.account);
+                Ok(result)
+            }
+            Err(scopes) => {
+                self.scopes = scopes;
+                // Boxed: a miss goes to the network anyway, and a small `Err` keeps the hit's
+                // return cheap.
+                Err(Box::new(self))
+            }
+        }
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
-        let home = self.account.home_account_id.as_str();
         let plain = !self.force_refresh && self.options.is_plain();
-        // The fast path: the same plain request for the same account, and the cache unchanged.
-        if plain
-            && let Some((at, idt)) = core.memoised(&core.user_token_memo, Some(home), &self.scopes)
-            && core.usable(&at).is_ok()
-        {
-            return Ok(core.result_from_cache(
-                &at,
-                Some(self.account.clone()),
-                idt,
-                caller_correlation_id,
-            ));
-        }
         let generation = if plain { core.cache.generation() } else { None };
         let correlation_id = caller_correlation_id.unwrap_or_else(new_correlation_id);
         self.options.validate()?;
@@ -155,18 +189,22 @@ impl<'a> AcquireTokenSilent<'a> {
                 Some(core.realm()),
             )
             .await?;
-        let home = Some(self.account.home_account_id.as_str());
-        core.memoise(
-            &core.user_token_memo,
-            home,
-            &self.scopes,
-            memo_generation,
-            at,
-            idt.as_ref(),
-        );
+        let hit = CacheHit::new(at, idt.as_ref());
+        if let Some(generation) = memo_generation {
+            core.user_hits.remember(
+                generation,
+                Some(&self.account.home_account_id),
+                &self.scopes,
+                &hit,
+            );
+        }
         #[allow(unused_mut)]
-        let mut result =
-            core.result_from_cache(at, Some(self.account.clone()), idt, Some(correlation_id));
+        let mut result = core.answer_from_hit(
+            &hit,
+            self.scopes.clone(),
+            Some(self.account.clone()),
+            Some(correlation_id),
+        );
         #[cfg(feature = "pop")]
         if let Some(scheme) = &self.options.auth_scheme {
             result = crate::flows::pop::sign(core, result, scheme)?;

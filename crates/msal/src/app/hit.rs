@@ -1,0 +1,292 @@
+//! Cache hits: the result a cached access token answers with, and the per-thread memo of the
+//! last hit that lets a repeated request skip the cache lookup.
+//!
+//! A daemon asks for the same scopes on every call, a web app for the same user's API token on
+//! every page. While the in-memory cache is unchanged (its generation, one atomic load) the same
+//! request finds the same token, so the last hit is remembered and answered from directly. The
+//! memo is striped per thread slot ([`Striped`]) and each slot holds its own copy of the token
+//! string: the threads of a busy server then never write a shared cache line on a hit (no shared
+//! mutex, no shared reference count). Caches with a store are never memoised, since their reads
+//! may reload from it.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+use msal_cache::{CachedAccessToken, CachedIdToken};
+use msal_core::{
+    AccessToken, Account, AuthenticationResult, Clock, IdToken, IdTokenClaims, TokenSource,
+    striped::Striped, token_endpoint::telemetry::CacheInfo,
+};
+
+/// Access tokens this close to expiry are treated as expired (MSAL's 5 minutes).
+pub(crate) const EXPIRY_BUFFER: Duration = Duration::from_secs(300);
+
+/// Whether a token expiring at `expires_on` (refresh due at `refresh_on`) may be returned at
+/// `now`, and if not, why (for telemetry).
+pub(crate) fn usable_at(
+    expires_on: SystemTime,
+    refresh_on: Option<SystemTime>,
+    now: SystemTime,
+) -> Result<(), CacheInfo> {
+    if expires_on <= now + EXPIRY_BUFFER {
+        Err(CacheInfo::CachedAccessTokenExpired)
+    } else if refresh_on.is_some_and(|r| r < now) {
+        Err(CacheInfo::ProactivelyRefreshed)
+    } else {
+        Ok(())
+    }
+}
+
+/// Everything a cache hit answers with, copied out of the cache entries.
+#[derive(Clone)]
+pub(crate) struct CacheHit {
+    access_token: AccessToken,
+    token_type: String,
+    expires_on: SystemTime,
+    ext_expires_on: Option<SystemTime>,
+    refresh_on: Option<SystemTime>,
+    granted: Vec<String>,
+    tenant_id: String,
+    id_token: Option<(IdToken, Option<IdTokenClaims>)>,
+}
+
+impl CacheHit {
+    /// The hit for `at` (and the account's `id_token`, for user tokens).
+    pub(crate) fn new(at: &CachedAccessToken, id_token: Option<&CachedIdToken>) -> Self {
+        let id_token = id_token.map(|idt| (idt.secret().clone(), idt.claims().ok()));
+        // The ID token's `tid` names the tenant better than the entry's realm (`organizations`).
+        let tenant_id = id_token
+            .as_ref()
+            .and_then(|(_, claims)| claims.as_ref()?.tid.clone())
+            .unwrap_or_else(|| at.realm().to_owned());
+        Self {
+            access_token: at.secret().clone(),
+            token_type: at.token_type().to_owned(),
+            expires_on: at.expires_on(),
+            ext_expires_on: at.ext_expires_on(),
+            refresh_on: at.refresh_on(),
+            granted: at.scopes().map(str::to_owned).collect(),
+            tenant_id,
+            id_token,
+        }
+    }
+
+    /// Whether the token may still be returned at `now`.
+    pub(crate) fn usable(&self, now: SystemTime) -> Result<(), CacheInfo> {
+        usable_at(self.expires_on, self.refresh_on, now)
+    }
+
+    /// The result. `requested` becomes its `scopes` when the grant is exactly what was asked for
+    /// (the common case), so no scope string is copied.
+    #[inline]
+    pub(crate) fn result(
+        &self,
+        requested: Vec<String>,
+        account: Option<Account>,
+        correlation_id: Option<String>,
+        clock: Option<&Arc<dyn Clock>>,
+    ) -> AuthenticationResult {
+        let mut result = AuthenticationResult::new(
+            self.access_token.clone(),
+            self.token_type.as_str(),
+            self.expires_on,
+            TokenSource::Cache,
+        );
+        if let Some(clock) = clock {
+            result = result.with_clock(clock.clone());
+        }
+        result.ext_expires_on = self.ext_expires_on;
+        result.refresh_on = self.refresh_on;
+        result.scopes = if requested == self.granted {
+            requested
+        } else {
+            self.granted.clone()
+        };
+        result.tenant_id = Some(self.tenant_id.clone());
+        if let Some((id_token, claims)) = &self.id_token {
+            result.id_token = Some(id_token.clone());
+            result.id_token_claims = claims.clone();
+        }
+        result.account = account;
+        result.correlation_id = correlation_id;
+        result
+    }
+
+    /// The same hit with its own copies of the secrets, so that clones of it share no
+    /// reference count with the cache entry or with other threads.
+    fn detached(mut self) -> Self {
+        self.access_token = AccessToken::new(self.access_token.secret());
+        if let Some((id_token, _)) = &mut self.id_token {
+            *id_token = IdToken::new(id_token.secret());
+        }
+        self
+    }
+}
+
+/// One remembered hit: for which request, at which cache generation.
+struct Memo {
+    home_account_id: Option<String>,
+    requested: Vec<String>,
+    generation: u64,
+    hit: CacheHit,
+}
+
+/// The last hit per thread slot, for one kind of request (app tokens or user tokens).
+#[derive(Default)]
+pub(crate) struct HitMemo {
+    slots: Striped<Mutex<Option<Memo>>>,
+}
+
+impl HitMemo {
+    /// Answers `requested` for `home_account_id` if this thread's last hit was for exactly that
+    /// request at cache `generation` and its token is still usable at `now`. `requested` is
+    /// handed back on a miss.
+    #[inline]
+    pub(crate) fn answer(
+        &self,
+        generation: u64,
+        home_account_id: Option<&str>,
+        requested: Vec<String>,
+        now: SystemTime,
+        answer: impl FnOnce(&CacheHit, Vec<String>) -> AuthenticationResult,
+    ) -> Result<AuthenticationResult, Vec<String>> {
+        let slot = self.slots.local().lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(m)
+                if m.generation == generation
+                    && m.requested == requested
+                    && m.home_account_id.as_deref() == home_account_id
+                    && m.hit.usable(now).is_ok() =>
+            {
+                Ok(answer(&m.hit, requested))
+            }
+            _ => Err(requested),
+        }
+    }
+
+    /// Remembers `hit` for this thread, at the `generation` read before the lookup that found
+    /// it (a change in between makes the memo stale at once, never wrong).
+    pub(crate) fn remember(
+        &self,
+        generation: u64,
+        home_account_id: Option<&str>,
+        requested: &[String],
+        hit: &CacheHit,
+    ) {
+        let memo = Memo {
+            home_account_id: home_account_id.map(str::to_owned),
+            requested: requested.to_vec(),
+            generation,
+            hit: hit.clone().detached(),
+        };
+        *self.slots.local().lock().unwrap_or_else(|p| p.into_inner()) = Some(memo);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn hit(granted: &[&str]) -> CacheHit {
+        CacheHit {
+            access_token: AccessToken::new("at"),
+            token_type: "Bearer".into(),
+            expires_on: t(10_000),
+            ext_expires_on: None,
+            refresh_on: None,
+            granted: granted.iter().map(|s| (*s).to_owned()).collect(),
+            tenant_id: "tenant".into(),
+            id_token: None,
+        }
+    }
+
+    fn answer(
+        memo: &HitMemo,
+        generation: u64,
+        home: Option<&str>,
+        scopes: &[&str],
+        now: SystemTime,
+    ) -> Option<AuthenticationResult> {
+        let requested = scopes.iter().map(|s| (*s).to_owned()).collect();
+        memo.answer(generation, home, requested, now, |hit, requested| {
+            hit.result(requested, None, None, None)
+        })
+        .ok()
+    }
+
+    #[test]
+    fn a_memo_answers_only_the_same_request_at_the_same_generation() {
+        let memo = HitMemo::default();
+        assert!(answer(&memo, 1, None, &["s"], t(0)).is_none());
+        memo.remember(1, None, &["s".to_owned()], &hit(&["s"]));
+        let result = answer(&memo, 1, None, &["s"], t(0)).unwrap();
+        assert_eq!(result.access_token.secret(), "at");
+        assert_eq!(result.scopes, ["s"]);
+        assert_eq!(result.tenant_id.as_deref(), Some("tenant"));
+        assert_eq!(result.token_source, TokenSource::Cache);
+        assert!(
+            answer(&memo, 2, None, &["s"], t(0)).is_none(),
+            "cache changed"
+        );
+        assert!(
+            answer(&memo, 1, None, &["t"], t(0)).is_none(),
+            "other scopes"
+        );
+        assert!(
+            answer(&memo, 1, Some("u"), &["s"], t(0)).is_none(),
+            "other account"
+        );
+        assert!(
+            answer(&memo, 1, None, &["s"], t(9_800)).is_none(),
+            "near expiry"
+        );
+    }
+
+    #[test]
+    fn granted_scopes_win_when_they_differ_and_secrets_are_detached() {
+        let memo = HitMemo::default();
+        let original = hit(&["s", "openid"]);
+        memo.remember(1, Some("u"), &["s".to_owned()], &original);
+        let result = answer(&memo, 1, Some("u"), &["s"], t(0)).unwrap();
+        assert_eq!(result.scopes, ["s", "openid"]);
+        assert_eq!(result.access_token, original.access_token);
+    }
+
+    #[test]
+    fn each_thread_has_its_own_memo() {
+        let memo = HitMemo::default();
+        memo.remember(1, None, &["s".to_owned()], &hit(&["s"]));
+        assert!(answer(&memo, 1, None, &["s"], t(0)).is_some());
+        // Another thread starts with its own (empty) slot, unless it shares this one.
+        let misses = std::thread::scope(|scope| {
+            (0..4)
+                .map(|_| scope.spawn(|| answer(&memo, 1, None, &["s"], t(0)).is_none()))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .filter(|miss| *miss)
+                .count()
+        });
+        assert!(misses >= 1);
+    }
+
+    #[test]
+    fn usable_until_the_buffer_and_the_refresh_time() {
+        assert!(usable_at(t(1000), None, t(699)).is_ok());
+        assert_eq!(
+            usable_at(t(1000), None, t(700)),
+            Err(CacheInfo::CachedAccessTokenExpired)
+        );
+        assert_eq!(
+            usable_at(t(10_000), Some(t(500)), t(501)),
+            Err(CacheInfo::ProactivelyRefreshed)
+        );
+        assert!(usable_at(t(10_000), Some(t(500)), t(500)).is_ok());
+    }
+}
