@@ -58,7 +58,7 @@ impl ManualClock {
 
     /// A clock showing `secs` seconds after the Unix epoch.
     pub fn from_unix_secs(secs: u64) -> Self {
-        Self::new(UNIX_EPOCH + Duration::from_secs(secs))
+        Self::new(from_unix_secs(secs))
     }
 
     /// Moves the time forward by `by`.
@@ -86,9 +86,13 @@ pub fn unix_secs(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// The time `secs` seconds after the Unix epoch.
+/// The last second of year 9999: the latest time [`from_unix_secs`] returns.
+pub const MAX_UNIX_SECS: u64 = 253_402_300_799;
+
+/// The time `secs` seconds after the Unix epoch, saturating at the end of year 9999: times come
+/// from responses and cache files, and an out-of-range one must not panic.
 pub fn from_unix_secs(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs)
+    UNIX_EPOCH + Duration::from_secs(secs.min(MAX_UNIX_SECS))
 }
 
 #[cfg(test)]
@@ -104,5 +108,7 @@ mod tests {
         c.set(from_unix_secs(7));
         assert_eq!(unix_secs(c.clone().now()), 7);
         assert!(SystemClock.now() > from_unix_secs(1_700_000_000));
+        // Out-of-range times from a response or a cache file saturate instead of panicking.
+        assert_eq!(unix_secs(from_unix_secs(u64::MAX)), MAX_UNIX_SECS);
     }
 }

@@ -65,8 +65,18 @@ pub fn lenient_u64(v: &Value) -> Option<u64> {
     }
 }
 
+/// The longest lifetime kept from a response (100 years). No token lives that long, and the cap
+/// keeps `now + lifetime` far inside `SystemTime`'s range everywhere it is computed (results,
+/// cache entries, device-code deadlines), where an overflow would panic.
+pub const MAX_LIFETIME_SECS: u64 = 100 * 365 * 24 * 3600;
+
+fn cap_lifetime(secs: u64) -> u64 {
+    secs.min(MAX_LIFETIME_SECS)
+}
+
 impl TokenResponse {
-    /// Parses a JSON object that has no `error`. `status` is only used in error messages.
+    /// Parses a JSON object that has no `error`. Lifetimes are capped at [`MAX_LIFETIME_SECS`]
+    /// and `expires_on` at the end of year 9999. `status` is only used in error messages.
     pub fn from_json(status: http::StatusCode, body: Map<String, Value>) -> Result<Self, Error> {
         let invalid = |reason: &str| Error::InvalidResponse {
             status,
@@ -102,10 +112,10 @@ impl TokenResponse {
         Ok(Self {
             access_token: AccessToken::new(access_token),
             token_type: string("token_type")?.unwrap_or_else(|| "Bearer".to_owned()),
-            expires_in: number("expires_in")?,
-            ext_expires_in: number("ext_expires_in")?,
-            refresh_in: number("refresh_in")?,
-            expires_on: number("expires_on")?,
+            expires_in: number("expires_in")?.map(cap_lifetime),
+            ext_expires_in: number("ext_expires_in")?.map(cap_lifetime),
+            refresh_in: number("refresh_in")?.map(cap_lifetime),
+            expires_on: number("expires_on")?.map(|on| on.min(crate::clock::MAX_UNIX_SECS)),
             refresh_token: string("refresh_token")?
                 .filter(|s| !s.is_empty())
                 .map(RefreshToken::new),

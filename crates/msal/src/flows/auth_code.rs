@@ -117,13 +117,27 @@ impl AuthResponse {
     }
 
     /// From a form_post body.
+    ///
+    /// A repeated parameter is refused: RFC 6749 (§3.1) forbids it, and keeping either copy
+    /// would let an injected `state=...&state=<right one>` pass the state check (MSAL Python
+    /// fails on it too, by comparing a list with the string).
     pub fn from_form(body: &[u8]) -> Result<Self> {
         if body.len() > MAX_RESPONSE_LEN {
             return Err(Error::InvalidArgument(
                 "the authorization response is too long".into(),
             ));
         }
-        Ok(form_urlencoded::parse(body).into_owned().collect())
+        let mut params = BTreeMap::new();
+        for (key, value) in form_urlencoded::parse(body).into_owned() {
+            if params.contains_key(&key) {
+                return Err(Error::InvalidArgument(format!(
+                    "the authorization response repeats the parameter `{}`",
+                    key.escape_debug()
+                )));
+            }
+            params.insert(key, value);
+        }
+        Ok(Self { params })
     }
 
     /// From the full redirect URL (query, or fragment for `response_mode=fragment`).
@@ -520,6 +534,10 @@ mod tests {
         assert_eq!(f.get("code"), Some("c"));
         assert!(AuthResponse::from_redirect_url("not a url").is_err());
         assert!(AuthResponse::from_form(&vec![b'a'; MAX_RESPONSE_LEN + 1]).is_err());
+        // An injected second `state` must not pass the state check.
+        let repeated = AuthResponse::from_query("code=c&state=forged&state=right").unwrap_err();
+        assert!(matches!(repeated, Error::InvalidArgument(_)));
+        assert!(repeated.to_string().contains("`state`"));
         let it: AuthResponse = [("code", "x")].into_iter().collect();
         assert_eq!(it.get("code"), Some("x"));
     }
@@ -537,3 +555,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props;

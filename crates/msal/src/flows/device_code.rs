@@ -138,6 +138,14 @@ async fn initiate(
         .or_else(|| text("verification_url"))
         .ok_or_else(|| missing("verification_uri"))?;
     let user_code = text("user_code").ok_or_else(|| missing("user_code"))?;
+    // A lifetime past what `SystemTime` can hold is a broken answer, not a reason to panic.
+    let expires_at = core
+        .now()
+        .checked_add(Duration::from_secs(expires_in))
+        .ok_or_else(|| Error::InvalidResponse {
+            status,
+            reason: "the device code response's expires_in is out of range".into(),
+        })?;
     let message = text("message").unwrap_or_else(|| {
         format!("To sign in, use a web browser to open the page {verification_uri} and enter the code {user_code} to authenticate.")
     });
@@ -148,7 +156,7 @@ async fn initiate(
         verification_uri_complete: text("verification_uri_complete"),
         message,
         interval: Duration::from_secs(interval).max(MIN_INTERVAL),
-        expires_at: core.now() + Duration::from_secs(expires_in),
+        expires_at,
         correlation_id,
         scopes: requested.to_vec(),
     })
@@ -259,7 +267,9 @@ impl<'a> AcquireTokenByDeviceFlow<'a> {
                         .unwrap_or_default();
                     match code.as_str() {
                         "authorization_pending" => {}
-                        "slow_down" => self.flow.interval += SLOW_DOWN_STEP,
+                        "slow_down" => {
+                            self.flow.interval = self.flow.interval.saturating_add(SLOW_DOWN_STEP);
+                        }
                         "expired_token" | "code_expired" => {
                             return Err(Error::DeviceCodeExpired(
                                 e.service_error().cloned().map(Box::new),
@@ -366,3 +376,6 @@ impl<'a> AcquireTokenWithDeviceCode<'a> {
 }
 
 into_future!(AcquireTokenWithDeviceCode, AuthenticationResult);
+
+#[cfg(test)]
+mod props;

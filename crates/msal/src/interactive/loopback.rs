@@ -218,8 +218,15 @@ fn judge(request: &Request, expect: &Expect<'_>) -> (u16, Page, Outcome) {
             return (400, page, None);
         }
     };
+    // Too large, or a repeated parameter (which a real identity provider never sends): refused,
+    // and the sign-in keeps waiting for the real answer.
     let Ok(fields) = fields else {
-        let page = failure_page(expect, "invalid_request", "the request is too large", "");
+        let page = failure_page(
+            expect,
+            "invalid_request",
+            "the authorization response is malformed or too large",
+            "",
+        );
         return (400, page, None);
     };
     let code = fields.get("code").filter(|c| !c.is_empty());
@@ -500,3 +507,6 @@ mod tests {
         assert!(outcome.is_none());
     }
 }
+
+#[cfg(test)]
+mod props;
