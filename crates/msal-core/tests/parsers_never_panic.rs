@@ -67,8 +67,17 @@ fn response(
     b.body(body).unwrap()
 }
 
+/// 512 cases in `cargo xtask test`; `cargo xtask fuzz` raises it with `PROPTEST_CASES`.
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 512;
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn token_responses_from_arbitrary_json(v in json_value()) {

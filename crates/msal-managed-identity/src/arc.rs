@@ -204,3 +204,6 @@ mod tests {
         assert!(!e.contains("s3cr3t"));
     }
 }
+
+#[cfg(test)]
+mod props;

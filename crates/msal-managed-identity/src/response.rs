@@ -433,3 +433,6 @@ mod tests {
         assert!(parse(S::Imds, &mi, "r", &body(json!({})), now).is_ok());
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -47,8 +47,17 @@ fn only_invalid_argument<T>(r: Result<T, Error>) -> Result<(), TestCaseError> {
     }
 }
 
+/// 512 cases in `cargo xtask test`; `cargo xtask fuzz` raises it with `PROPTEST_CASES`.
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 512;
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn from_www_authenticate_never_panics_on_bytes(
