@@ -4,10 +4,14 @@
 //! - `demo`: starts the embedded emulator and runs every scenario against it.
 //! - `bench`: runs the criterion benchmarks and summarises them in `BENCHMARKS.md`.
 //! - `interop`: has MSAL Python 1.39.0 read a cache msal-rs wrote (needs python3 and PyPI).
+//! - `size`: binary size, crate count and cold build time of a client-credentials program.
+//! - `fuzz`: a long property-test campaign over every parser of outside input.
 
 mod deps;
+mod fuzz;
 mod interop;
 mod size;
+mod vs_azure;
 
 use std::{
     env,
@@ -60,19 +64,23 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("demo") => demo(),
         Some("bench") if args.iter().any(|a| a == "--vs-python") => interop::vs_python(&root()),
+        Some("bench") if args.iter().any(|a| a == "--vs-azure") => vs_azure::run(&root()),
         Some("bench") => bench(),
         Some("interop") => interop::run(&root()),
         Some("size") => size::run(&root()),
         Some("deps") => deps::check(&root()),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [--quick] | demo | bench [--vs-python] | interop | size | deps>\n\n\
+                "usage: cargo xtask <test [--quick] | demo | bench [--vs-python | --vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
                  test     everything CI checks (--quick: skip the feature matrix and docs)\n\
                  demo     run every scenario against the embedded emulator\n\
-                 bench    run the criterion benchmarks (--vs-python: time MSAL Python on the same cache)\n\
+                 bench    run the criterion benchmarks (--vs-python: time MSAL Python on the same cache;\n\
+                          --vs-azure: time azure_identity 1.0's cache hit in the same process)\n\
                  interop  MSAL Python 1.39.0 reads a cache written by msal-rs\n\
                  size     binary size, crate count and cold build time of a client-credentials program\n\
-                 deps     check that protocol crates never depend on a transport or TLS stack"
+                 deps     check that protocol crates never depend on a transport or TLS stack\n\
+                 fuzz     property tests of every parser, release mode, many cases, for N minutes (default 10)"
             );
             Err("no command given".into())
         }

@@ -1,0 +1,188 @@
+//! The probe of `cargo xtask bench --vs-azure`: the same cache hit through msal-rs's
+//! `acquire_token_for_client` and azure_identity 1.0's `ClientSecretCredential::get_token`, in
+//! one process, with the same three harnesses: one poll with a no-op waker (the library alone),
+//! a current-thread `block_on`, and 1,000,000 hits from 64 tasks on 2 worker threads. Both sit
+//! on an in-memory transport that answers one token request with a 1.2 KB token.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use azure_core::{
+    credentials::{Secret, TokenCredential},
+    http::{
+        AsyncRawResponse, ClientOptions, HttpClient as AzureHttpClient, Request, StatusCode,
+        Transport, headers::Headers,
+    },
+};
+use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
+
+const TENANT: &str = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490";
+const SCOPE: &str = "https://api.fake-entra.invalid/.default";
+
+fn token_body() -> String {
+    let at = "e".repeat(1200);
+    format!(r#"{{"token_type":"Bearer","expires_in":86399,"ext_expires_in":86399,"access_token":"{at}"}}"#)
+}
+
+#[derive(Debug)]
+struct FakeForAzure;
+
+#[async_trait::async_trait]
+impl AzureHttpClient for FakeForAzure {
+    async fn execute_request(&self, _request: &Request) -> azure_core::Result<AsyncRawResponse> {
+        Ok(AsyncRawResponse::from_bytes(StatusCode::Ok, Headers::new(), token_body().into_bytes()))
+    }
+}
+
+#[derive(Debug)]
+struct FakeForMsal;
+
+#[async_trait::async_trait]
+impl msal::http::HttpClient for FakeForMsal {
+    async fn send(
+        &self,
+        request: msal::http::HttpRequest,
+    ) -> Result<msal::http::HttpResponse, msal::http::TransportError> {
+        let body = if request.method() == http::Method::GET {
+            format!(
+                r#"{{"authorization_endpoint":"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/authorize",
+                "token_endpoint":"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token",
+                "issuer":"https://login.microsoftonline.com/{TENANT}/v2.0"}}"#
+            )
+        } else {
+            token_body()
+        };
+        Ok(http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(body.into_bytes())
+            .unwrap())
+    }
+}
+
+fn poll_once<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("a cache hit must not wait"),
+    }
+}
+
+/// The best of `rounds` timings of `n` calls: the least disturbed by the rest of the machine.
+fn per_call(rounds: u32, n: u32, mut f: impl FnMut()) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            start.elapsed() / n
+        })
+        .min()
+        .unwrap()
+}
+
+fn throughput<F, Fut>(rt: &tokio::runtime::Runtime, call: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..64)
+                    .map(|_| {
+                        let call = call.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..1_000_000 / 64 {
+                                std::hint::black_box(call().await);
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            });
+            1.0 / start.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut options = ClientOptions::default();
+    options.transport = Some(Transport::new(Arc::new(FakeForAzure)));
+    let azure = ClientSecretCredential::new(
+        TENANT,
+        "client".to_string(),
+        Secret::new("secret"),
+        Some(ClientSecretCredentialOptions { client_options: options }),
+    )
+    .unwrap();
+    rt.block_on(azure.get_token(&[SCOPE], None)).unwrap();
+
+    let app = msal::ConfidentialClientApplication::builder("client", msal::ClientCredential::secret("secret"))
+        .authority(format!("https://login.microsoftonline.com/{TENANT}"))
+        .unwrap()
+        .http_client(FakeForMsal)
+        .build()
+        .unwrap();
+    rt.block_on(app.acquire_token_for_client([SCOPE]).send()).unwrap();
+
+    const N: u32 = 1_000_000;
+    let azure_poll = per_call(5, N, || {
+        std::hint::black_box(poll_once(azure.get_token(&[SCOPE], None)).unwrap());
+    });
+    let msal_poll = per_call(5, N, || {
+        std::hint::black_box(poll_once(app.acquire_token_for_client([SCOPE]).send()).unwrap());
+    });
+    let azure_block = per_call(5, N, || {
+        std::hint::black_box(rt.block_on(azure.get_token(&[SCOPE], None)).unwrap());
+    });
+    let msal_block = per_call(5, N, || {
+        std::hint::black_box(rt.block_on(app.acquire_token_for_client([SCOPE]).send()).unwrap());
+    });
+    let azure_tput = {
+        let azure = azure.clone();
+        throughput(&mt, move || {
+            let azure = azure.clone();
+            async move { azure.get_token(&[SCOPE], None).await.is_ok() }
+        })
+    };
+    let msal_tput = {
+        let app = app.clone();
+        throughput(&mt, move || {
+            let app = app.clone();
+            async move { app.acquire_token_for_client([SCOPE]).send().await.is_ok() }
+        })
+    };
+
+    println!("| cache hit | msal-rs | azure_identity 1.0 | ratio |");
+    println!("|---|---|---|---|");
+    let ratio = |a: Duration, m: Duration| a.as_secs_f64() / m.as_secs_f64();
+    println!(
+        "| one poll, no runtime | {msal_poll:.0?} | {azure_poll:.0?} | {:.2}x |",
+        ratio(azure_poll, msal_poll)
+    );
+    println!(
+        "| current-thread `block_on` | {msal_block:.0?} | {azure_block:.0?} | {:.2}x |",
+        ratio(azure_block, msal_block)
+    );
+    println!(
+        "| 1M hits, 64 tasks, 2 threads | {msal_tput:.2} M/s | {azure_tput:.2} M/s | {:.2}x |",
+        msal_tput / azure_tput
+    );
+}
