@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use msal::TokenSource;
+use msal::{TokenSource, prelude::*};
 use support::*;
 
 #[tokio::test]
@@ -238,4 +238,50 @@ async fn a_racing_write_is_merged_not_overwritten() {
     // A's L1 holds the merged partition, so A reads B's entry without a round trip.
     let read = CacheAccess::new(AccessKind::Read, "p", "client");
     assert!(a.load(&read).await.unwrap().unwrap().contains("from_b"));
+}
+
+/// A web farm: the user signs in on instance 1; instance 2, which never loaded that user's
+/// partition, finds the account by the home account id the app kept in its session, and answers
+/// a silent call from Redis.
+#[tokio::test]
+async fn another_instance_finds_the_account_by_home_account_id() {
+    let Some(redis) = redis("another_instance_finds_the_account_by_home_account_id") else {
+        return;
+    };
+    let emu = emulator().await;
+    let (store1, store2) = (store(&redis.url()).await, store(&redis.url()).await);
+    let (app1, app2) = (app(&emu, &store1), app(&emu, &store2));
+
+    // ROPC is the shortest way to a signed-in user against the emulator.
+    #[allow(deprecated)]
+    let signed_in = app1
+        .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
+        .await
+        .unwrap();
+    let home = signed_in.account.unwrap().home_account_id;
+
+    // The unfiltered listing reads the cross-partition key only: instance 2 sees nobody.
+    assert!(app2.get_accounts().await.unwrap().is_empty());
+    let found = app2
+        .get_accounts()
+        .home_account_id(home.clone())
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].home_account_id, home);
+    assert!(
+        app2.get_accounts()
+            .home_account_id("someone-else.tenant")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let silent = app2
+        .acquire_token_silent([ids::USER_SCOPE], &found[0])
+        .await
+        .unwrap();
+    assert_eq!(silent.token_source, TokenSource::Cache);
+    assert_eq!(silent.access_token, signed_in.access_token);
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
 }

@@ -65,6 +65,7 @@ pub trait ClientApplication: Send + Sync + std::fmt::Debug + sealed::Sealed {
         GetAccounts {
             core: self.core(),
             username: None,
+            home_account_id: None,
         }
     }
 

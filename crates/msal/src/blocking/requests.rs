@@ -118,6 +118,7 @@ blocking_request! {
     /// `get_accounts`, blocking.
     GetAccounts = crate::GetAccounts => Vec<Account>;
     fn username(username: impl Into<String>);
+    fn home_account_id(home_account_id: impl Into<String>);
 }
 
 blocking_request! {

@@ -1,6 +1,6 @@
 //! Accounts in the cache: listing and signing out (spec §2.12).
 
-use msal_core::{Account, Result};
+use msal_core::{Account, AuthorityType, Result};
 
 use crate::{app::core::AppCore, request::into_future};
 
@@ -10,6 +10,7 @@ use crate::{app::core::AppCore, request::into_future};
 pub struct GetAccounts<'a> {
     pub(crate) core: &'a AppCore,
     pub(crate) username: Option<String>,
+    pub(crate) home_account_id: Option<String>,
 }
 
 impl<'a> GetAccounts<'a> {
@@ -19,13 +20,41 @@ impl<'a> GetAccounts<'a> {
         self
     }
 
+    /// Only the account with this home account id (MSAL.NET's `GetAccountAsync`): what a web
+    /// app keeps in its session to find the signed-in user again.
+    ///
+    /// Unlike the unfiltered call, this reads the user's own cache partition, so with a
+    /// partitioned store (`msal-cache-redis`) any instance of a web farm finds the account,
+    /// not only the one that signed the user in.
+    pub fn home_account_id(mut self, home_account_id: impl Into<String>) -> Self {
+        self.home_account_id = Some(home_account_id.into());
+        self
+    }
+
     /// Reads the cache (no network).
     pub async fn send(self) -> Result<Vec<Account>> {
         let core = self.core;
-        let accounts = core
-            .cache
-            .get_accounts(core.environments().iter(), self.username.as_deref(), false)
-            .await?;
+        let accounts = match &self.home_account_id {
+            Some(home) => {
+                let wanted_user = self.username.as_deref().map(str::to_lowercase);
+                core.cache
+                    .find_account(home, core.environments().iter(), None)
+                    .await?
+                    .filter(|a| {
+                        matches!(a.authority_type, AuthorityType::Mssts | AuthorityType::Adfs)
+                            && wanted_user
+                                .as_deref()
+                                .is_none_or(|u| a.username.to_lowercase() == u)
+                    })
+                    .into_iter()
+                    .collect()
+            }
+            None => {
+                core.cache
+                    .get_accounts(core.environments().iter(), self.username.as_deref(), false)
+                    .await?
+            }
+        };
         // Usernames are personal data: logged only when the app opted in.
         if core.enable_pii_log {
             let names: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
