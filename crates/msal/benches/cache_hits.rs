@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::{
+    future::IntoFuture,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -118,6 +119,13 @@ fn cache_hits(c: &mut Criterion) {
             b.iter(|| poll_once(app.acquire_token_for_client([SCOPE]).send()).unwrap())
         });
     }
+    // `.await` on the builder itself (`IntoFuture`), the style the docs show.
+    let app = app(cache_with(10));
+    rt.block_on(app.acquire_token_for_client([SCOPE]).send())
+        .unwrap();
+    group.bench_function("awaited builder", |b| {
+        b.iter(|| poll_once(app.acquire_token_for_client([SCOPE]).into_future()).unwrap())
+    });
     group.finish();
 }
 
@@ -166,6 +174,10 @@ fn silent_hit(c: &mut Criterion) {
     c.bench_function(
         "acquire_token_silent cache hit, polled once (MSAL Python's cache file)",
         |b| b.iter(|| poll_once(app.acquire_token_silent(scopes, &account).send()).unwrap()),
+    );
+    c.bench_function(
+        "acquire_token_silent cache hit, awaited builder polled once (MSAL Python's cache file)",
+        |b| b.iter(|| poll_once(app.acquire_token_silent(scopes, &account).into_future()).unwrap()),
     );
     c.bench_function(
         "acquire_token_silent cache hit (MSAL Python's cache file)",

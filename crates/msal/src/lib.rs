@@ -75,6 +75,7 @@ pub mod http;
 #[cfg(feature = "interactive")]
 mod interactive;
 mod request;
+mod token_future;
 
 pub use app::{
     ClientApplication, ConfidentialClientApplication, ConfidentialClientApplicationBuilder,
@@ -105,6 +106,7 @@ pub use msal_core::{
     ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken, ResponseMode, Result, SKU,
     ServiceError, SystemClock, TokenSource, VERSION, credential::AutoRefresher,
 };
+pub use token_future::TokenRequestFuture;
 
 /// The traits most apps need: `use msal::prelude::*;`.
 pub mod prelude {

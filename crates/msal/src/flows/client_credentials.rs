@@ -19,7 +19,7 @@ use crate::{
         core::{AppCore, Redeemed},
         hit::CacheHit,
     },
-    request::{BoxedResult, RequestOptions, into_future, request_options},
+    request::{BoxedResult, RequestOptions, request_options},
 };
 
 /// `acquire_token_for_client`: see [`ConfidentialClientApplication::acquire_token_for_client`](crate::ConfidentialClientApplication::acquire_token_for_client).
@@ -62,7 +62,7 @@ impl<'a> AcquireTokenForClient<'a> {
     }
 
     /// Everything but a repeated hit, in a boxed future with its span.
-    fn send_to_network(self) -> BoxedResult<'a> {
+    pub(crate) fn send_to_network(self) -> BoxedResult<'a> {
         // A correlation id is made only when a request is sent: a cache hit has nothing to
         // correlate, and generating one per hit would be most of a hit's cost.
         let correlation_id = self.options.correlation_id.clone();
@@ -74,7 +74,7 @@ impl<'a> AcquireTokenForClient<'a> {
 
     /// The memoised answer when this is the same plain request as this thread's last hit and
     /// the cache is unchanged since; otherwise the request, untouched.
-    fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
+    pub(crate) fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
         let core = self.core;
         let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
         let Some(generation) = core.cache.generation().filter(|_| plain) else {
@@ -264,7 +264,14 @@ pub(crate) fn pop_requested(options: &RequestOptions) -> bool {
     }
 }
 
-into_future!(AcquireTokenForClient, AuthenticationResult);
+impl<'a> std::future::IntoFuture for AcquireTokenForClient<'a> {
+    type Output = Result<AuthenticationResult>;
+    type IntoFuture = crate::TokenRequestFuture<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.into()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ use crate::{
         hit::CacheHit,
     },
     flows::client_credentials::pop_requested,
-    request::{BoxedResult, RequestOptions, into_future, request_options},
+    request::{BoxedResult, RequestOptions, request_options},
 };
 
 /// Microsoft's first-party family id.
@@ -60,7 +60,7 @@ impl<'a> AcquireTokenSilent<'a> {
     }
 
     /// Everything but a repeated hit, in a boxed future with its span.
-    fn send_to_network(self) -> BoxedResult<'a> {
+    pub(crate) fn send_to_network(self) -> BoxedResult<'a> {
         // As for client credentials, a correlation id is drawn only when a request may be sent.
         let correlation_id = self.options.correlation_id.clone();
         let span = tracing::debug_span!(target: "msal::app", "acquire_token_silent",
@@ -71,7 +71,7 @@ impl<'a> AcquireTokenSilent<'a> {
 
     /// The memoised answer when this is the same plain request for the same account as this
     /// thread's last hit and the cache is unchanged since; otherwise the request, untouched.
-    fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
+    pub(crate) fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
         let core = self.core;
         let plain = !self.force_refresh && self.options.is_plain();
         let Some(generation) = core.cache.generation().filter(|_| plain) else {
@@ -337,7 +337,14 @@ impl<'a> AcquireTokenSilent<'a> {
     }
 }
 
-into_future!(AcquireTokenSilent, AuthenticationResult);
+impl<'a> std::future::IntoFuture for AcquireTokenSilent<'a> {
+    type Output = Result<AuthenticationResult>;
+    type IntoFuture = crate::TokenRequestFuture<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.into()
+    }
+}
 
 /// Python's two silent flavours on a silent result (in the prelude).
 pub trait SilentResultExt {
