@@ -63,17 +63,8 @@ fn loaded() -> TokenCache {
     cache
 }
 
-/// 512 cases in `cargo xtask test`; `cargo xtask fuzz` raises it with `PROPTEST_CASES`.
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 512;
-    }
-    config
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(512))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {

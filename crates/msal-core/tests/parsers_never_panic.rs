@@ -7,8 +7,9 @@ use msal_core::{
     id_token::{ClientInfo, decode_jwt_payload, decode_unverified},
     token_endpoint::{response::interpret, throttle::parse_retry_after},
 };
+use msal_test_support::http_answer;
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// JSON values up to a small depth, with the field names our parsers look for.
 fn json_value() -> impl Strategy<Value = Value> {
@@ -21,13 +22,7 @@ fn json_value() -> impl Strategy<Value = Value> {
             .unwrap_or(Value::Null)),
         ".{0,40}".prop_map(Value::String),
     ];
-    leaf.prop_recursive(3, 32, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((field_name(), inner), 0..8)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
+    msal_test_support::json_tree(leaf.boxed(), field_name().boxed())
 }
 
 fn field_name() -> impl Strategy<Value = String> {
@@ -51,33 +46,8 @@ fn field_name() -> impl Strategy<Value = String> {
     ]
 }
 
-fn response(
-    status: u16,
-    content_type: Option<String>,
-    body: Vec<u8>,
-    retry_after: Option<String>,
-) -> http::Response<Vec<u8>> {
-    let mut b = http::Response::builder().status(status);
-    if let Some(ct) = content_type.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
-        b = b.header("content-type", ct);
-    }
-    if let Some(ra) = retry_after.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
-        b = b.header("retry-after", ra);
-    }
-    b.body(body).unwrap()
-}
-
-/// 512 cases in `cargo xtask test`; `cargo xtask fuzz` raises it with `PROPTEST_CASES`.
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 512;
-    }
-    config
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(512))]
 
     #[test]
     fn token_responses_from_arbitrary_json(v in json_value()) {
@@ -94,13 +64,13 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..512),
         retry_after in proptest::option::of(".{0,30}"),
     ) {
-        let resp = response(status, ct, body, retry_after);
+        let resp = http_answer(status, ct.as_deref(), retry_after.as_deref(), body);
         let _ = interpret(&resp, std::time::SystemTime::UNIX_EPOCH);
     }
 
     #[test]
     fn http_answers_from_structured_json(status in 100u16..600, v in json_value()) {
-        let resp = response(status, Some("application/json".into()), serde_json::to_vec(&v).unwrap(), None);
+        let resp = http_answer(status, Some("application/json"), None, serde_json::to_vec(&v).unwrap());
         let _ = interpret(&resp, std::time::SystemTime::UNIX_EPOCH);
     }
 

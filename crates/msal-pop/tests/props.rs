@@ -47,17 +47,8 @@ fn only_invalid_argument<T>(r: Result<T, Error>) -> Result<(), TestCaseError> {
     }
 }
 
-/// 512 cases in `cargo xtask test`; `cargo xtask fuzz` raises it with `PROPTEST_CASES`.
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 512;
-    }
-    config
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(512))]
 
     #[test]
     fn from_www_authenticate_never_panics_on_bytes(

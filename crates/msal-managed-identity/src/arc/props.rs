@@ -6,14 +6,6 @@ use proptest::prelude::*;
 
 const SECRET: &str = "s3cr3t-arc-key-canary";
 
-fn config() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 256;
-    }
-    c
-}
-
 fn challenge(value: http::HeaderValue) -> HttpResponse {
     let mut resp = http::Response::builder()
         .status(401)
@@ -39,7 +31,7 @@ fn realm_path() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(256))]
 
     #[test]
     fn challenge_path_answers_any_header_with_a_path_or_a_challenge_error(
@@ -119,7 +111,7 @@ fn key_file_is_read_only_when_it_resolves_into_the_key_directory() {
     std::os::unix::fs::symlink(root.path().join("outside.key"), dir.join("link.key")).unwrap();
     let good = std::fs::canonicalize(&good).unwrap();
 
-    proptest!(config(), |(
+    proptest!(msal_test_support::proptest_config(256), |(
         parts in proptest::collection::vec(
             prop::sample::select(vec![".", "..", "tokens", "good.key", "GOOD.KEY", "good.KEY",
                 "outside.key", "missing.key", "sub", "nested.key", "link.key", "plain.txt", ""]),

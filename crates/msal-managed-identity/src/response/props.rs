@@ -4,18 +4,11 @@
 use super::*;
 use crate::UserAssignedManagedIdentity;
 use ManagedIdentitySource as S;
+use msal_test_support::http_answer;
 use proptest::prelude::*;
 
 const NOW: u64 = 1_795_670_000;
 const CANARY: &str = "CANARY-ACCESS-TOKEN-7f3a";
-
-fn config() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 256;
-    }
-    c
-}
 
 fn source() -> impl Strategy<Value = S> {
     prop::sample::select(vec![
@@ -100,33 +93,11 @@ fn json_value() -> impl Strategy<Value = Value> {
         lifetime(),
         ".{0,40}".prop_map(Value::String),
     ];
-    leaf.prop_recursive(3, 32, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((field_name(), inner), 0..8)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
-}
-
-fn answer(
-    status: u16,
-    content_type: Option<&str>,
-    retry_after: Option<&str>,
-    body: Vec<u8>,
-) -> HttpResponse {
-    let mut b = http::Response::builder().status(status);
-    if let Some(ct) = content_type.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
-        b = b.header("content-type", ct);
-    }
-    if let Some(ra) = retry_after.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
-        b = b.header("retry-after", ra);
-    }
-    b.body(body).unwrap()
+    msal_test_support::json_tree(leaf.boxed(), field_name().boxed())
 }
 
 fn json_answer(status: u16, body: &Value) -> HttpResponse {
-    answer(
+    http_answer(
         status,
         Some("application/json"),
         None,
@@ -163,7 +134,7 @@ fn check_outcome(
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(256))]
 
     #[test]
     fn parse_answers_arbitrary_bytes_with_a_token_or_typed_error(
@@ -178,7 +149,7 @@ proptest! {
         retry_after in proptest::option::of(".{0,20}"),
         body in proptest::collection::vec(any::<u8>(), 0..512),
     ) {
-        let resp = answer(status, ct.as_deref(), retry_after.as_deref(), body);
+        let resp = http_answer(status, ct.as_deref(), retry_after.as_deref(), body);
         let outcome = parse(source, &identity, "https://r/", &resp, from_unix_secs(NOW));
         check_outcome(&resp, &outcome)?;
     }
@@ -241,7 +212,7 @@ proptest! {
         let mut body: Map<String, Value> = extra.into_iter().collect();
         body.insert("access_token".into(), CANARY.into());
         body.insert("refresh_token".into(), CANARY.into());
-        let resp = answer(status, Some(ct), None, serde_json::to_vec(&body).unwrap());
+        let resp = http_answer(status, Some(ct), None, serde_json::to_vec(&body).unwrap());
         if let Err(e) = parse(source, &identity, "https://r/", &resp, from_unix_secs(NOW)) {
             prop_assert!(!e.to_string().contains(CANARY), "{e}");
             prop_assert!(!format!("{e:?}").contains(CANARY), "{e:?}");

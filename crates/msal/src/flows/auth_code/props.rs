@@ -6,14 +6,6 @@ use proptest::prelude::*;
 
 const CODE: &str = "CODE-CANARY-91be";
 
-fn config() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 256;
-    }
-    c
-}
-
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
@@ -69,7 +61,7 @@ fn messy_value() -> impl Strategy<Value = (String, bool)> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(256))]
 
     #[test]
     fn any_form_body_within_the_cap_parses_or_is_refused_for_a_repeat(

@@ -21,14 +21,6 @@ const TENANT: &str = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490";
 const NOW: u64 = 1_795_670_000;
 const DEVICE_CODE: &str = "DEVICE-CODE-CANARY-5d1c";
 
-fn config() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 256;
-    }
-    c
-}
-
 /// One answer, replayed as often as it is asked for.
 #[derive(Debug, Clone)]
 struct Canned {
@@ -172,13 +164,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         seconds(),
         ".{0,40}".prop_map(Value::String),
     ];
-    leaf.prop_recursive(3, 32, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((field_name(), inner), 0..8)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
+    msal_test_support::json_tree(leaf.boxed(), field_name().boxed())
 }
 
 /// A field that is usually a string, sometimes missing or wrongly typed.
@@ -298,7 +284,7 @@ fn assert_typed_initiate_error(e: &Error) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(256))]
 
     #[test]
     fn device_code_answers_of_arbitrary_bytes_give_a_typed_error(answer in arbitrary_answer()) {

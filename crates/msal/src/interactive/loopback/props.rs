@@ -8,14 +8,6 @@ use proptest::prelude::*;
 const STATE: &str = "s1-state";
 const CODE: &str = "CODE-CANARY-77ad";
 
-fn config() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 256;
-    }
-    c
-}
-
 fn expect(templates: &Templates) -> Expect<'_> {
     Expect {
         state: STATE,
@@ -381,7 +373,7 @@ impl Raw {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(msal_test_support::proptest_config(256))]
 
     #[test]
     fn judged_requests_end_the_sign_in_only_with_the_right_state(
