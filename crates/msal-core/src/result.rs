@@ -62,6 +62,7 @@ pub struct AuthenticationResult {
 
 impl AuthenticationResult {
     /// A result for `access_token` expiring at `expires_on`; set the other fields after.
+    #[inline]
     pub fn new(
         access_token: AccessToken,
         token_type: impl Into<String>,
@@ -87,6 +88,7 @@ impl AuthenticationResult {
     }
 
     /// Uses `clock` for [`expires_in`](Self::expires_in) (the application's clock).
+    #[inline]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self

@@ -52,6 +52,22 @@ pub(crate) struct CacheHit {
     id_token: Option<(IdToken, Option<IdTokenClaims>)>,
 }
 
+impl Default for CacheHit {
+    /// An empty hit, expired since 1970: what an unused memo slot holds.
+    fn default() -> Self {
+        Self {
+            access_token: AccessToken::new(String::new()),
+            token_type: String::new(),
+            expires_on: SystemTime::UNIX_EPOCH,
+            ext_expires_on: None,
+            refresh_on: None,
+            granted: Vec::new(),
+            tenant_id: String::new(),
+            id_token: None,
+        }
+    }
+}
+
 impl CacheHit {
     /// The hit for `at` (and the account's `id_token`, for user tokens).
     pub(crate) fn new(at: &CachedAccessToken, id_token: Option<&CachedIdToken>) -> Self {
@@ -88,6 +104,8 @@ impl CacheHit {
         correlation_id: Option<String>,
         clock: Option<&Arc<dyn Clock>>,
     ) -> AuthenticationResult {
+        // One local, returned on every path, so it can be built in the caller's slot; fields
+        // that stay `None` are not assigned (each assignment of a large `Option` is a copy).
         let mut result = AuthenticationResult::new(
             self.access_token.clone(),
             self.token_type.as_str(),
@@ -109,8 +127,12 @@ impl CacheHit {
             result.id_token = Some(id_token.clone());
             result.id_token_claims = claims.clone();
         }
-        result.account = account;
-        result.correlation_id = correlation_id;
+        if account.is_some() {
+            result.account = account;
+        }
+        if correlation_id.is_some() {
+            result.correlation_id = correlation_id;
+        }
         result
     }
 
@@ -125,45 +147,56 @@ impl CacheHit {
     }
 }
 
-/// One remembered hit: for which request, at which cache generation.
+/// One remembered hit: for which request, at which cache generation. A slot starts with no key
+/// (and an empty hit), which matches nothing.
+#[derive(Default)]
 struct Memo {
+    key: Option<MemoKey>,
+    hit: CacheHit,
+}
+
+struct MemoKey {
     home_account_id: Option<String>,
     requested: Vec<String>,
     generation: u64,
-    hit: CacheHit,
+}
+
+/// A memoised hit that matched, borrowed from this thread's slot: the result is built straight
+/// from it, with no copy of the hit and no intermediate result.
+pub(crate) struct MatchingHit<'a>(std::sync::MutexGuard<'a, Memo>);
+
+impl std::ops::Deref for MatchingHit<'_> {
+    type Target = CacheHit;
+    fn deref(&self) -> &CacheHit {
+        &self.0.hit
+    }
 }
 
 /// The last hit per thread slot, for one kind of request (app tokens or user tokens).
 #[derive(Default)]
 pub(crate) struct HitMemo {
-    slots: Striped<Mutex<Option<Memo>>>,
+    slots: Striped<Mutex<Memo>>,
 }
 
 impl HitMemo {
-    /// Answers `requested` for `home_account_id` if this thread's last hit was for exactly that
-    /// request at cache `generation` and its token is still usable at `now`. `requested` is
-    /// handed back on a miss.
+    /// This thread's last hit, if it was for exactly `requested` and `home_account_id` at cache
+    /// `generation` and its token is still usable at `now`. The guard holds this thread's slot
+    /// (nobody else's) while the result is built from it.
     #[inline]
-    pub(crate) fn answer(
+    pub(crate) fn matching(
         &self,
         generation: u64,
         home_account_id: Option<&str>,
-        requested: Vec<String>,
+        requested: &[String],
         now: SystemTime,
-        answer: impl FnOnce(&CacheHit, Vec<String>) -> AuthenticationResult,
-    ) -> Result<AuthenticationResult, Vec<String>> {
+    ) -> Option<MatchingHit<'_>> {
         let slot = self.slots.local().lock().unwrap_or_else(|p| p.into_inner());
-        match &*slot {
-            Some(m)
-                if m.generation == generation
-                    && m.requested == requested
-                    && m.home_account_id.as_deref() == home_account_id
-                    && m.hit.usable(now).is_ok() =>
-            {
-                Ok(answer(&m.hit, requested))
-            }
-            _ => Err(requested),
-        }
+        let matches = slot.key.as_ref().is_some_and(|k| {
+            k.generation == generation
+                && k.requested == requested
+                && k.home_account_id.as_deref() == home_account_id
+        }) && slot.hit.usable(now).is_ok();
+        matches.then_some(MatchingHit(slot))
     }
 
     /// Remembers `hit` for this thread, at the `generation` read before the lookup that found
@@ -176,12 +209,14 @@ impl HitMemo {
         hit: &CacheHit,
     ) {
         let memo = Memo {
-            home_account_id: home_account_id.map(str::to_owned),
-            requested: requested.to_vec(),
-            generation,
+            key: Some(MemoKey {
+                home_account_id: home_account_id.map(str::to_owned),
+                requested: requested.to_vec(),
+                generation,
+            }),
             hit: hit.clone().detached(),
         };
-        *self.slots.local().lock().unwrap_or_else(|p| p.into_inner()) = Some(memo);
+        *self.slots.local().lock().unwrap_or_else(|p| p.into_inner()) = memo;
     }
 }
 
@@ -213,11 +248,9 @@ mod tests {
         scopes: &[&str],
         now: SystemTime,
     ) -> Option<AuthenticationResult> {
-        let requested = scopes.iter().map(|s| (*s).to_owned()).collect();
-        memo.answer(generation, home, requested, now, |hit, requested| {
-            hit.result(requested, None, None, None)
-        })
-        .ok()
+        let requested: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        let hit = memo.matching(generation, home, &requested, now)?;
+        Some(hit.result(requested, None, None, None))
     }
 
     #[test]

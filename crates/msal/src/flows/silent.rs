@@ -77,28 +77,22 @@ impl<'a> AcquireTokenSilent<'a> {
         let Some(generation) = core.cache.generation().filter(|_| plain) else {
             return Err(Box::new(self));
         };
-        let scopes = std::mem::take(&mut self.scopes);
-        let correlation_id = &self.options.correlation_id;
-        let answered = core.user_hits.answer(
+        let Some(hit) = core.user_hits.matching(
             generation,
             Some(&self.account.home_account_id),
-            scopes,
+            &self.scopes,
             core.now(),
-            |hit, scopes| core.answer_from_hit(hit, scopes, None, correlation_id.clone()),
-        );
-        match answered {
-            Ok(mut result) => {
-                // The builder's own copy of the account becomes the result's.
-                result.account = Some(self.account);
-                Ok(result)
-            }
-            Err(scopes) => {
-                self.scopes = scopes;
-                // Boxed: a miss goes to the network anyway, and a small `Err` keeps the hit's
-                // return cheap.
-                Err(Box::new(self))
-            }
-        }
+        ) else {
+            // Boxed, as for client credentials.
+            return Err(Box::new(self));
+        };
+        let requested = std::mem::take(&mut self.scopes);
+        let mut result =
+            core.answer_from_hit(&hit, requested, None, self.options.correlation_id.take());
+        drop(hit);
+        // The builder's own copy of the account becomes the result's.
+        result.account = Some(self.account);
+        Ok(result)
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
