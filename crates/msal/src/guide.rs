@@ -18,6 +18,15 @@
 //! [`HttpClient`](crate::http::HttpClient) to `.http_client(..)`. Managed identity alone is also
 //! available as the small `msal-managed-identity` crate.
 //!
+//! The smallest build is the protocol core on its own: `msal-core` without default features
+//! (no `certificate`, so no RSA stack: secrets, assertions and assertion callbacks only) and
+//! `msal-http-hyper` with only `webpki-roots`: 2.8 MiB stripped, 67 crates, about a minute cold
+//! on one job (`cargo xtask size`).
+//!
+//! A web farm that shares its cache through `msal-cache-redis` finds the signed-in user with
+//! `app.get_accounts().home_account_id(id)`, which reads that user's partition on any instance
+//! (the unfiltered listing sees only what this instance has loaded).
+//!
 //! # Errors
 //! Every call returns [`Result`](crate::Result). Branch on the variant, not on strings:
 //! - [`Error::InteractionRequired`](crate::Error::InteractionRequired): sign the user in again
