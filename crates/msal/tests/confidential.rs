@@ -36,6 +36,62 @@ async fn client_credentials_with_a_secret_then_from_the_cache() {
     assert_wire_parity(&sent(&emu, "POST", "/oauth2/v2.0/token")[0], &python[1]);
 }
 
+/// `.await` on the builder runs `TokenRequestFuture`: the network path, then the memoised hit
+/// (ready on its first poll, on another thread too), and an error, not a panic, when polled
+/// again after it completed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awaiting_the_builder_goes_to_the_network_then_hits_and_never_panics() {
+    use std::{
+        future::{Future, IntoFuture},
+        task::{Context, Poll, Waker},
+    };
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let first = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    for _ in 0..3 {
+        let hit = app
+            .acquire_token_for_client([ids::APP_SCOPE])
+            .await
+            .unwrap();
+        assert_eq!(hit.token_source, TokenSource::Cache);
+        assert_eq!(hit.access_token, first.access_token);
+        assert_eq!(hit.scopes, [ids::APP_SCOPE]);
+    }
+    // Another thread's first call finds the token through the cache, then memoises it.
+    let other = app.clone();
+    let from_other_thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(
+            other
+                .acquire_token_for_client([ids::APP_SCOPE])
+                .into_future(),
+        )
+    })
+    .join()
+    .unwrap()
+    .unwrap();
+    assert_eq!(from_other_thread.access_token, first.access_token);
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
+
+    let mut future = std::pin::pin!(app.acquire_token_for_client([ids::APP_SCOPE]).into_future());
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(
+        matches!(future.as_mut().poll(&mut cx), Poll::Ready(Ok(_))),
+        "a hit is ready at once"
+    );
+    assert!(matches!(
+        future.as_mut().poll(&mut cx),
+        Poll::Ready(Err(Error::InvalidArgument(_)))
+    ));
+}
+
 #[tokio::test]
 async fn client_credentials_with_certificates_match_msal_python() {
     let emu = emulator().await;
