@@ -190,13 +190,28 @@ impl HitMemo {
         requested: &[String],
         now: SystemTime,
     ) -> Option<MatchingHit<'_>> {
-        let slot = self.slots.local().lock().unwrap_or_else(|p| p.into_inner());
-        let matches = slot.key.as_ref().is_some_and(|k| {
-            k.generation == generation
-                && k.requested == requested
-                && k.home_account_id.as_deref() == home_account_id
-        }) && slot.hit.usable(now).is_ok();
+        let mut slot = self.slots.local().lock().unwrap_or_else(|p| p.into_inner());
+        let Some(key) = &slot.key else {
+            return None;
+        };
+        if key.generation != generation {
+            // The cache changed (a sign-out, say): the remembered token goes now rather than
+            // when this thread next hits, so its copy does not outlive its cache entry.
+            *slot = Memo::default();
+            return None;
+        }
+        let matches = key.requested == requested
+            && key.home_account_id.as_deref() == home_account_id
+            && slot.hit.usable(now).is_ok();
         matches.then_some(MatchingHit(slot))
+    }
+
+    /// Forgets every thread's hit (and drops its copy of the token): after the app removed
+    /// tokens, nothing of them should stay in memory.
+    pub(crate) fn clear(&self) {
+        for slot in self.slots.iter() {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Memo::default();
+        }
     }
 
     /// Remembers `hit` for this thread, at the `generation` read before the lookup that found

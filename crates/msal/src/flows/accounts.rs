@@ -84,6 +84,9 @@ impl<'a> RemoveAccount<'a> {
             .cache
             .remove_account(&self.account, &self.core.client_id)
             .await?;
+        // The removed tokens' per-thread copies go too (the cache's new generation would stop
+        // them being served anyway).
+        self.core.user_hits.clear();
         Ok(())
     }
 }
@@ -104,6 +107,7 @@ impl<'a> RemoveTokensForClient<'a> {
         core.cache
             .remove_tokens_for_client(&core.client_id, core.environments().iter())
             .await?;
+        core.app_hits.clear();
         Ok(())
     }
 }
