@@ -13,12 +13,12 @@ use msal_core::{AuthenticationResult, Error, Result};
 use crate::{AcquireTokenForClient, AcquireTokenSilent, request::BoxedResult};
 
 /// The future of awaiting an [`AcquireTokenForClient`] or [`AcquireTokenSilent`] builder
-/// directly (`app.acquire_token_for_client(scopes).await`).
+/// (`app.acquire_token_for_client(scopes).await`); their `send()` awaits it too.
 ///
 /// These two calls are the ones a busy service makes on every request, and most of them are
 /// answered from the cache. A repeat of the thread's last plain hit completes on the first poll
-/// without allocating; anything else continues in a boxed future, as `send()` does. Other
-/// builders' `.await` is a boxed `send()`.
+/// without allocating and before any request future exists; anything else continues in a boxed
+/// future. Other builders' `.await` is a boxed `send()`.
 #[must_use = "futures do nothing unless polled"]
 pub struct TokenRequestFuture<'a> {
     state: State<'a>,

@@ -49,16 +49,11 @@ impl<'a> AcquireTokenForClient<'a> {
         self
     }
 
-    /// Sends the request.
+    /// Sends the request: what `.await` on the builder does (see [`TokenRequestFuture`]).
+    ///
+    /// [`TokenRequestFuture`]: crate::TokenRequestFuture
     pub async fn send(self) -> Result<AuthenticationResult> {
-        // A repeat of this thread's last plain request is answered here, before the (large)
-        // request future exists: the future of `send` holds the request, then a pointer.
-        // The hit is returned before the await, so no result-sized temporary is kept in it.
-        let request = match self.repeat_hit() {
-            Ok(result) => return Ok(result),
-            Err(request) => *request,
-        };
-        request.send_to_network().await
+        crate::TokenRequestFuture::from(self).await
     }
 
     /// Everything but a repeated hit, in a boxed future with its span.

@@ -47,16 +47,11 @@ impl<'a> AcquireTokenSilent<'a> {
         self
     }
 
-    /// Sends the request.
+    /// Sends the request: what `.await` on the builder does (see [`TokenRequestFuture`]).
+    ///
+    /// [`TokenRequestFuture`]: crate::TokenRequestFuture
     pub async fn send(self) -> Result<AuthenticationResult> {
-        // As for client credentials: a repeat of this thread's last plain hit is answered before
-        // the request future exists.
-        // The hit is returned before the await, so no result-sized temporary is kept in it.
-        let request = match self.repeat_hit() {
-            Ok(result) => return Ok(result),
-            Err(request) => *request,
-        };
-        request.send_to_network().await
+        crate::TokenRequestFuture::from(self).await
     }
 
     /// Everything but a repeated hit, in a boxed future with its span.
