@@ -10,7 +10,10 @@
 
 use std::{
     num::NonZeroUsize,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 /// One `T` per thread slot.
@@ -38,10 +41,8 @@ impl<T: Default> Striped<T> {
     /// `T::default()`: threads are given slots in turn, so collisions stay rare without one slot
     /// per thread.
     pub fn new() -> Self {
-        let parallelism = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
-        let count = (parallelism * 2).next_power_of_two().clamp(4, 128);
         Self {
-            slots: (0..count).map(|_| Padded::default()).collect(),
+            slots: (0..slot_count()).map(|_| Padded::default()).collect(),
         }
     }
 }
@@ -71,6 +72,16 @@ impl<T> std::fmt::Debug for Striped<T> {
             .field("slots", &self.slots.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The number of slots, worked out once per process: `available_parallelism` reads cgroup files
+/// on Linux, and apps (each with a few striped values) may be built often.
+fn slot_count() -> usize {
+    static COUNT: OnceLock<usize> = OnceLock::new();
+    *COUNT.get_or_init(|| {
+        let parallelism = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
+        (parallelism * 2).next_power_of_two().clamp(4, 128)
+    })
 }
 
 /// This thread's slot number, handed out in turn on first use.
