@@ -55,8 +55,13 @@ pub(crate) struct CacheHit {
 impl Default for CacheHit {
     /// An empty hit, expired since 1970: what an unused memo slot holds.
     fn default() -> Self {
+        // One shared empty token: every app has a few slots per core, and building an app
+        // should not allocate for each of them.
+        static EMPTY: std::sync::OnceLock<AccessToken> = std::sync::OnceLock::new();
         Self {
-            access_token: AccessToken::new(String::new()),
+            access_token: EMPTY
+                .get_or_init(|| AccessToken::new(String::new()))
+                .clone(),
             token_type: String::new(),
             expires_on: SystemTime::UNIX_EPOCH,
             ext_expires_on: None,
