@@ -215,6 +215,26 @@ impl<C: Clone> PinnedClients<C> {
         clients.insert(pin.sha1, client.clone());
         Ok(client)
     }
+
+    /// The client a request goes through: without a pin, `main` (or, if it could not be built,
+    /// an error carrying why); with one, that pin's client from
+    /// [`get_or_build`](Self::get_or_build). Both backends pick their client this way.
+    pub fn select(
+        &self,
+        main: &Result<C, String>,
+        pin: Option<PinnedServerCertificate>,
+        build: impl FnOnce(PinnedServerCertificate) -> Result<C, TransportError>,
+    ) -> Result<C, TransportError> {
+        match pin {
+            Some(pin) => self.get_or_build(pin, build),
+            None => main.clone().map_err(|reason| {
+                TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("the HTTP client could not be built: {reason}"),
+                )
+            }),
+        }
+    }
 }
 
 /// What went wrong below HTTP.
@@ -322,6 +342,21 @@ impl TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn select_uses_main_without_a_pin_and_builds_each_pin_once() {
+        let clients: PinnedClients<u32> = PinnedClients::default();
+        assert_eq!(clients.select(&Ok(1), None, |_| Ok(2)).unwrap(), 1);
+        let broken = clients
+            .select(&Err("no roots".into()), None, |_| Ok(2))
+            .unwrap_err();
+        assert_eq!(broken.kind(), TransportErrorKind::Other);
+        assert!(broken.to_string().contains("no roots"));
+        let pin = PinnedServerCertificate { sha1: [7; 20] };
+        assert_eq!(clients.select(&Ok(1), Some(pin), |_| Ok(2)).unwrap(), 2);
+        // Built once: a second build would give 3.
+        assert_eq!(clients.select(&Ok(1), Some(pin), |_| Ok(3)).unwrap(), 2);
+    }
 
     #[test]
     fn pinned_certificate_parses_hex_thumbprints() {

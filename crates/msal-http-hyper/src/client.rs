@@ -150,17 +150,9 @@ impl HyperClient {
         &self,
         pin: Option<PinnedServerCertificate>,
     ) -> Result<Arc<Transport>, TransportError> {
-        let Some(pin) = pin else {
-            return self.inner.client.clone().map_err(|reason| {
-                TransportError::new(
-                    TransportErrorKind::Other,
-                    format!("the HTTP client could not be built: {reason}"),
-                )
-            });
-        };
-        self.inner
-            .pinned
-            .get_or_build(pin, |pin| self.inner.settings.build_pinned_client(pin))
+        self.inner.pinned.select(&self.inner.client, pin, |pin| {
+            self.inner.settings.build_pinned_client(pin)
+        })
     }
 }
 
