@@ -8,11 +8,8 @@ use std::io;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
-use sha1::Digest as _;
+use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -203,80 +200,12 @@ pub async fn http(emu: &Emulator, req: Request) -> io::Result<Resp> {
     exchange(tcp, &encode(&req, &authority)).await
 }
 
-/// Accepts exactly the certificate whose SHA-1 is `thumbprint`, as MSAL does for Service Fabric.
-#[derive(Debug)]
-struct Pinned {
-    thumbprint: String,
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let got: String = sha1::Sha1::digest(end_entity.as_ref())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if got == self.thumbprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General("thumbprint mismatch".into()))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
 /// Sends to the Service Fabric listener, pinning its certificate by thumbprint.
 pub async fn service_fabric(emu: &Emulator, req: Request, thumbprint: &str) -> io::Result<Resp> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            thumbprint: thumbprint.to_owned(),
-            provider,
-        }))
-        .with_no_client_auth();
+    // The same pinning MSAL's backends use for Service Fabric: only that leaf is trusted.
+    let pin = msal_core::http::PinnedServerCertificate::from_hex(thumbprint)
+        .expect("a SHA-1 thumbprint in hex");
+    let config = msal_http_rustls::pinned_client_config(pin).unwrap();
     let url = url::Url::parse(&emu.service_fabric_url()).unwrap();
     let authority = format!("127.0.0.1:{}", url.port().unwrap());
     let tcp = TcpStream::connect(&authority).await?;
