@@ -44,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 "#;
 
 fn probes(root: &Path) -> Vec<Probe> {
-    let path = |c: &str| root.join("crates").join(c).display().to_string();
+    let path = |c: &str| root.join(c).display().to_string();
     let tokio = r#"tokio = { version = "1", features = ["macros", "rt"] }"#;
     vec![
         Probe {

@@ -15,7 +15,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
          msal = {{ path = {:?} }}\nazure_identity = \"=1.0.0\"\nazure_core = \"1\"\n\
          http = \"1\"\nasync-trait = \"0.1\"\n\
          tokio = {{ version = \"1\", features = [\"rt\", \"rt-multi-thread\"] }}\n",
-        root.join("crates").join("msal").display().to_string()
+        root.join("msal").display().to_string()
     );
     fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
     fs::copy(

@@ -1,0 +1,103 @@
+//! Test helpers shared by msal-rs's property suites (not published; a dev-dependency only).
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use serde_json::Value;
+//!
+//! let strategy = msal_test_support::json_tree(
+//!     any::<bool>().prop_map(Value::Bool).boxed(),
+//!     prop::sample::select(vec!["access_token", "expires_in"]).prop_map(str::to_owned).boxed(),
+//! );
+//! # let _ = strategy;
+//! let answer = msal_test_support::http_answer(200, Some("application/json"), None, b"{}".to_vec());
+//! assert_eq!(answer.status(), 200);
+//! ```
+#![forbid(unsafe_code)]
+// Test support: a helper that cannot build its fixture should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::{prelude::*, test_runner::Config};
+use serde_json::{Map, Value};
+
+/// A proptest configuration with `cases` cases, unless the `PROPTEST_CASES` environment variable
+/// sets the count (how `cargo xtask fuzz` runs long campaigns).
+pub fn proptest_config(cases: u32) -> Config {
+    let mut config = Config::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = cases;
+    }
+    config
+}
+
+/// JSON values up to three levels deep: `leaf` values, arrays of values, and objects whose keys
+/// come from `field_name` (give it the names the parser reads, plus some noise).
+pub fn json_tree(
+    leaf: BoxedStrategy<Value>,
+    field_name: BoxedStrategy<String>,
+) -> impl Strategy<Value = Value> {
+    leaf.prop_recursive(3, 32, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((field_name.clone(), inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// An HTTP response with `status`, the `content-type` and `retry-after` headers when given (and
+/// valid as header values; invalid ones are dropped, as no server could send them), and `body`.
+///
+/// `status` must be within 100..=999.
+pub fn http_answer(
+    status: u16,
+    content_type: Option<&str>,
+    retry_after: Option<&str>,
+    body: Vec<u8>,
+) -> http::Response<Vec<u8>> {
+    let mut builder = http::Response::builder().status(status);
+    if let Some(ct) = content_type.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
+        builder = builder.header("content-type", ct);
+    }
+    if let Some(ra) = retry_after.filter(|c| http::HeaderValue::from_str(c).is_ok()) {
+        builder = builder.header("retry-after", ra);
+    }
+    builder.body(body).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_header_values_are_dropped() {
+        let answer = http_answer(503, Some("bad\nvalue"), Some("5"), Vec::new());
+        assert!(answer.headers().get("content-type").is_none());
+        assert_eq!(answer.headers()["retry-after"], "5");
+    }
+}
+
+/// The interop fixtures: caches and request shapes that MSAL Python 1.39.0 and msal-node 7.2.3
+/// produced (`fixtures/README.md` in this crate says how each was made). Compiled in, so a test
+/// never depends on where it runs from.
+pub mod fixtures {
+    /// The token cache MSAL Python 1.39.0 serialized after every flow (`indent=4`).
+    pub const PYTHON_CACHE: &str = include_str!("../fixtures/msal-python-1.39.0-cache.json");
+    /// The token cache msal-node 7.2.3 serialized after its five flows (one line).
+    pub const NODE_CACHE: &str = include_str!("../fixtures/msal-node-7.2.3-cache.json");
+    /// Per flow, the requests MSAL Python 1.39.0 sent, as the server saw them.
+    pub const PYTHON_REQUESTS: &str = include_str!("../fixtures/msal-python-1.39.0-requests.json");
+
+    /// [`PYTHON_REQUESTS`] parsed: flow name to the list of its requests, in order.
+    pub fn python_requests() -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(PYTHON_REQUESTS).expect("the request fixture is JSON")
+    }
+
+    /// The `index`th request MSAL Python sent in `flow` (`Null` when there is none).
+    pub fn python_request(flow: &str, index: usize) -> serde_json::Value {
+        python_requests()
+            .get(flow)
+            .and_then(|requests| requests.get(index))
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
