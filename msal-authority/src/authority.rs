@@ -1,4 +1,4 @@
-//! Parsing and canonicalising authority URLs (spec §3.1, §3.2).
+//! Parsing and canonicalising authority URLs (MSAL Python's `msal/authority.py`, `Authority.__init__` and `canonicalize`).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Instance discovery, tenant (OpenID) discovery and cloud aliases (spec §3.3-§3.5).
+//! Instance discovery, tenant (OpenID) discovery and cloud aliases (MSAL Python's `msal/authority.py`: `_instance_discovery`, `tenant_discovery`, and `WORLD_WIDE`/`_KNOWN_AUTHORITY_ALIASES` in `msal/application.py`).
 //!
 //! Discovery results are cached for 24 hours (as MSAL Python's `http_cache` does) in a
 //! [`DiscoveryCache`] that every application in the process shares by default, and concurrent

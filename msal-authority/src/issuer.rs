@@ -1,4 +1,4 @@
-//! Issuer validation for generic OIDC authorities (spec §3.4).
+//! Issuer validation for generic OIDC authorities (MSAL Python's `msal/authority.py`, `Authority.has_valid_issuer`; OpenID Connect Discovery 1.0 §4.3).
 //!
 //! A discovery document is only as trustworthy as the host that served it; for an
 //! `oidc_authority` we therefore require the `issuer` to belong to the authority (or to a

@@ -1,4 +1,4 @@
-//! Regional endpoints, ESTS-R (spec §3.6).
+//! Regional endpoints, ESTS-R (MSAL Python's `msal/region.py`, `_detect_region`, and `_build_regional_authority` in `msal/application.py`).
 //!
 //! A daemon running in an Azure region can get its app tokens from `{region}.login.microsoft.com`,
 //! which keeps working when the global service has trouble. Only client credentials use it, and

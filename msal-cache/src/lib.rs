@@ -23,7 +23,7 @@
 //! - A `null` and an `""` home account id both mean "app-only token", so msal-node's app tokens
 //!   are found too (Python compares by value and misses them).
 //! - Non-bearer access tokens (PoP, SSH certificates) get an `atext` entry per key id, so they
-//!   never overwrite a bearer token (Python's keys lack the token type, spec §4.7).
+//!   never overwrite a bearer token (Python's keys lack the token type: `TokenCache.key_makers` in `msal/token_cache.py`).
 //! - On-behalf-of tokens carry `user_assertion_hash` (MSAL.NET's field) and are found only by it.
 //! - A refresh token's secret is updated under its stored key (Python re-keys it).
 //!

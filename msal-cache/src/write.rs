@@ -1,5 +1,5 @@
-//! Everything that changes the cache: recording a token response (spec §4.4), refresh-token
-//! updates and removal (§2.3, §2.12), and pruning of expired access tokens.
+//! Everything that changes the cache: recording a token response (MSAL Python's
+//! `TokenCache.add`), refresh-token updates and removal (`ClientApplication.remove_account`), and pruning of expired access tokens.
 
 use std::{collections::BTreeMap, time::SystemTime};
 
@@ -76,7 +76,7 @@ pub struct TokenEvent<'a> {
     /// access and refresh tokens.
     pub user_assertion_hash: Option<String>,
     /// Refresh grant: the refresh token that was redeemed. The response's refresh token replaces
-    /// its secret in place instead of becoming a new entry (MSAL Python §2.3).
+    /// its secret in place instead of becoming a new entry (as MSAL Python's `TokenCache.add` updates an RT in place).
     pub redeemed_refresh_token: Option<CachedRefreshToken>,
     /// Passed to the store in [`CacheAccess`](crate::CacheAccess).
     pub correlation_id: Option<String>,
@@ -214,7 +214,7 @@ fn object(value: Value) -> Map<String, Value> {
 }
 
 impl CacheState {
-    /// Stores a token response as MSAL Python 1.39's `TokenCache.add` does (spec §4.4); returns
+    /// Stores a token response as MSAL Python 1.39's `TokenCache.add` does (`msal/token_cache.py`); returns
     /// the Account written, if any.
     pub(crate) fn add_token_response(
         &mut self,
@@ -462,7 +462,7 @@ impl CacheState {
         }
     }
 
-    /// MSAL Python's `remove_account` (spec §2.12): the account's refresh tokens of this client
+    /// MSAL Python's `ClientApplication.remove_account` (`msal/application.py`): the account's refresh tokens of this client
     /// and of its family, and all its access tokens, ID tokens and Account entries, in the
     /// account's own environment, any realm. Returns how many entries went.
     pub(crate) fn remove_account(&mut self, account: &Account, client_id: &str) -> usize {

@@ -1,7 +1,7 @@
 //! What the emulated tenant contains: users, app registrations, managed identities, and the
 //! knobs tests turn (token lifetimes, device-code pacing, injected errors).
 //!
-//! [`EmulatorConfig::default`] reproduces the identities of `fixtures/README.md`, so requests
+//! [`EmulatorConfig::default`] reproduces the identities of `msal-test-support/fixtures/README.md`, so requests
 //! and caches captured from MSAL Python line up with what the emulator issues.
 
 use std::fmt;

@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn timestamp_matches_fixture_clock() {
-        // fixtures/README.md: 1795670000 is 2026-11-26, after 05:05 UTC.
+        // msal-test-support/fixtures/README.md: 1795670000 is 2026-11-26, after 05:05 UTC.
         assert_eq!(format_timestamp(1_795_670_000), "2026-11-26 05:13:20Z");
         assert_eq!(format_timestamp(0), "1970-01-01 00:00:00Z");
     }

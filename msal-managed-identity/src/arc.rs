@@ -1,4 +1,4 @@
-//! The Azure Arc challenge (spec §7.7): the agent answers the first request with
+//! The Azure Arc challenge (MSAL Python's `_obtain_token_on_arc` in `msal/managed_identity.py`): the agent answers the first request with
 //! `401 WWW-Authenticate: Basic realm=<path of a key file>`, and the second request proves local
 //! administrator rights by sending that file's contents.
 //!

@@ -28,7 +28,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// the in-flight requests. The `with_*` methods configure a client before it is shared; each
 /// returns a new client and leaves earlier clones as they were.
 ///
-/// What a call does (spec §7.2):
+/// What a call does (MSAL Python's `ManagedIdentityClient.acquire_token_for_client`):
 /// 1. Looks in the token cache (`environment` `localhost`, `realm` `managed_identity`,
 ///    `client_id` the identity's id, `null` for system-assigned, as MSAL Python writes them).
 ///    A token with more than 5 minutes left is returned, unless its `refresh_on` has passed, in

@@ -2,7 +2,7 @@
 //!
 //! Managed identity for msal-rs, the Microsoft Authentication Library for Rust: tokens for the
 //! identity of the Azure resource the code runs on, without any secret in the app's
-//! configuration. It follows MSAL Python 1.39's `ManagedIdentityClient` (spec §7) and sends
+//! configuration. It follows MSAL Python 1.39's `ManagedIdentityClient` (`msal/managed_identity.py`) and sends
 //! the same requests (`fixtures/msal-python-1.39.0-requests.json`, flows `mi_*`).
 //!
 //! Sources, detected from the environment in this order ([`ManagedIdentitySource`]):

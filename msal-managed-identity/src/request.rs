@@ -47,7 +47,7 @@ pub(crate) struct Prepared {
 /// The query parameter naming a user-assigned identity at `source`, or why it cannot be named.
 ///
 /// - IMDS and Azure Arc: `client_id`, `object_id`, `msi_res_id`; App Service the same but
-///   `mi_res_id` for the resource id (spec §7.3).
+///   `mi_res_id` for the resource id (`_obtain_token_on_azure_vm` in MSAL Python's `msal/managed_identity.py`).
 /// - Azure ML (api-version 2017-09-01) understands only `clientid`. MSAL Python also sends
 ///   `object_id`/`msi_res_id`, which that API ignores, so the caller would silently get the
 ///   system-assigned identity's token; we refuse instead, as MSAL.NET does.

@@ -1,4 +1,5 @@
-//! Turning each source's answer into a [`TokenResponse`] or a typed error (spec §7.4-7.8).
+//! Turning each source's answer into a [`TokenResponse`] or a typed error (the `_obtain_token_on_*` functions of MSAL Python's
+//! `msal/managed_identity.py`).
 //!
 //! Sources disagree on the success shape (`expires_in` for IMDS, Arc and Cloud Shell;
 //! `expires_on` for App Service, Azure ML and Service Fabric; numbers or numeric strings) and
@@ -21,7 +22,7 @@ use crate::{
     source::ManagedIdentitySource,
 };
 
-/// Tokens living at least this long get a proactive refresh at half their lifetime (spec §7.2).
+/// Tokens living at least this long get a proactive refresh at half their lifetime (MSAL Python's `ManagedIdentityClient.acquire_token_for_client`).
 const REFRESH_IN_THRESHOLD_SECS: u64 = 2 * 3600;
 /// The longest error description kept from a service answer.
 const MAX_DESCRIPTION_CHARS: usize = 512;

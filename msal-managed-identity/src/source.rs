@@ -1,4 +1,4 @@
-//! Where the token comes from: source detection (spec §7.3) and each source's endpoint,
+//! Where the token comes from: source detection (MSAL Python's `get_managed_identity_source`) and each source's endpoint,
 //! read from the environment through [`Env`] so tests never touch the process environment.
 
 use std::{fmt, path::PathBuf};

@@ -90,3 +90,35 @@
 //! | `AutoRefresher(factory, expires_in=540)` | `AutoRefresher::new(provider, Duration::from_secs(540))` |
 //! | result `dict` | [`AuthenticationResult`](crate::AuthenticationResult) (`.authorization_header()` is ready to send) |
 //! | synchronous calls | the same API under `msal::blocking` (feature `blocking`) |
+//!
+//! ## Constructor arguments and builder options
+//!
+//! Both builders take these unless marked. `build()` does no network I/O: discovery is lazy and
+//! single-flight.
+//!
+//! | MSAL Python constructor argument | msal-rs builder method |
+//! |---|---|
+//! | `authority` (URL) | `.authority(url)`; `Authority::from_parts(msal::authority::AZURE_PUBLIC, "contoso")` also works |
+//! | `validate_authority` | `.validate_authority(bool)` |
+//! | `instance_discovery` None / False / URL | `.instance_discovery(InstanceDiscovery::Enabled / Disabled / Endpoint(url))` |
+//! | (the "known authorities" pattern) | `.known_authorities(["login.contoso.com"])`: no instance discovery for these hosts |
+//! | `oidc_authority` | `.oidc_authority(url)`; combining it with `.authority` fails in `build()` |
+//! | `azure_region` str / True / False / None | `.azure_region(Region::Named(s) / Region::AutoDetect / Region::Disabled)`; unset: `MSAL_FORCE_REGION` (confidential apps) |
+//! | `token_cache` | `.token_cache(TokenCache)` (default: a new in-memory cache) |
+//! | `http_client` | `.http_client(impl HttpClient + 'static)` |
+//! | `verify`, `proxies` | on the transport: `ReqwestClient::builder().add_root_certificate_pem(..)`, `.proxy(..)` |
+//! | `timeout` | `.timeout(Duration)`: a `RequestTimeout` on every request (default 30 s) |
+//! | `client_claims` (confidential) | `.client_claims(serde_json::Map)`: merged into the assertion payload |
+//! | `app_name`, `app_version` | `.app_name(s)`, `.app_version(s)`: the `x-app-name`, `x-app-ver` headers |
+//! | `client_capabilities` | `.client_capabilities(["CP1"])` |
+//! | `exclude_scopes` | `.exclude_scopes(["offline_access"])`; `"openid"` fails in `build()` |
+//! | `http_cache` | `.http_cache(HttpCache)`: throttling state, shareable between apps |
+//! | `enable_pii_log` | `.enable_pii_log(bool)`: PII in `tracing` events; secrets are never logged |
+//! | `allow_broker`, `enable_broker_on_*` | none: there is no broker; PoP is signed in-crate |
+//! | (Rust only) | `.pop_key(PopKey)` (feature `pop`), `.clock(..)`, `.sleep_impl(..)`, `.env(Env)`, `.danger_allow_http_authority(bool)` (loopback hosts only) |
+//!
+//! ## Options every token request takes
+//!
+//! `.claims_challenge(json)`, `.correlation_id(s)`, `.extra_body_param(k, v)` (Python's `data=`),
+//! `.extra_query_param(k, v)` (Python's `params=`) and `.auth_scheme(PopAuthScheme)` (feature
+//! `pop`). Confidential apps' requests also take `.forwarded_client_claims(json)`.

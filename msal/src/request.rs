@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use msal_cache::keys::EXT_KEY_EXCLUDED;
 use msal_core::{Error, token_endpoint::claims};
 
-/// Options common to every token request (API.md §5).
+/// Options common to every token request (see [`crate::guide`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestOptions {
     pub(crate) claims_challenge: Option<String>,
@@ -25,7 +25,8 @@ impl RequestOptions {
             .unwrap_or_else(msal_core::token_endpoint::new_correlation_id)
     }
 
-    /// Extra request data that isolates cache entries (spec §4.5): non-standard body fields and
+    /// Extra request data that isolates cache entries (MSAL Python's `_compute_ext_cache_key`
+    /// in `msal/token_cache.py`): non-standard body fields and
     /// the forwarded client claims (under Python's pseudo-field `client_claims`).
     pub(crate) fn ext_cache_data(&self, fmi_path: Option<&str>) -> BTreeMap<String, String> {
         let mut data: BTreeMap<String, String> = self
@@ -117,7 +118,7 @@ impl RequestOptions {
     }
 }
 
-/// Adds the common request options (API.md §5) to a builder with an `options: RequestOptions` field.
+/// Adds the common request options (see [`crate::guide`]) to a builder with an `options: RequestOptions` field.
 macro_rules! request_options {
     () => {
         /// A claims challenge (JSON) from Conditional Access or a resource's `WWW-Authenticate`.
@@ -134,7 +135,7 @@ macro_rules! request_options {
         }
 
         /// An extra form field for the token request (Python's `data=`). Non-standard fields also
-        /// isolate the cached token (spec §4.5).
+        /// isolate the cached token (MSAL Python's `_compute_ext_cache_key`).
         pub fn extra_body_param(
             mut self,
             key: impl Into<String>,

@@ -1,4 +1,4 @@
-//! The public paths and names API.md §15 pins for external code: this file only has to compile
+//! The public paths and names the migration guide (`msal::guide`) promises for external code: this file only has to compile
 //! (with every feature), so a rename that would break users fails CI.
 #![cfg(all(
     feature = "reqwest",

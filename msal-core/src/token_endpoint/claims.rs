@@ -1,4 +1,5 @@
-//! The `claims` request parameter (spec §2.0.3).
+//! The `claims` request parameter (OpenID Connect Core 1.0 §5.5; merged with client capabilities as MSAL Python's
+//! `_merge_claims_challenge_and_capabilities` in `msal/application.py` does).
 //!
 //! A claims challenge (from Conditional Access or a resource's `WWW-Authenticate`) and the app's
 //! client capabilities (`CP1`, ...) travel together in one JSON object. Capabilities go under

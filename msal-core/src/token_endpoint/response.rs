@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use super::throttle::parse_retry_after;
 use crate::{Error, InteractionReason, ServiceError, http::HttpResponse};
 
-/// OAuth errors that mean the user must interact (spec §7 mapping).
+/// OAuth errors that mean the user must interact (the mapping of MSAL Python's `_CLIENT_ERRORS` handling and MSAL.NET's
+/// `MsalUiRequiredException`).
 const INTERACTION_ERRORS: &[&str] = &[
     "invalid_grant",
     "interaction_required",
@@ -19,7 +20,7 @@ const INTERACTION_ERRORS: &[&str] = &[
     "consent_required",
 ];
 
-/// Suberrors MSAL hides from `classification` (spec §2.11-D).
+/// Suberrors MSAL hides from `classification` (MSAL Python's `acquire_token_silent_with_error` in `msal/application.py`).
 const HIDDEN_SUBERRORS: &[&str] = &[
     "bad_token",
     "token_expired",

@@ -1,4 +1,4 @@
-//! Scope decoration (spec §2.0.4).
+//! Scope decoration (MSAL Python's `_decorate_scope` in `msal/application.py`).
 //!
 //! User flows always ask for `openid profile offline_access` so that an ID token and a refresh
 //! token come back; the app may exclude some (typically `offline_access`) but never `openid`.

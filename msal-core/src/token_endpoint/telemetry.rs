@@ -1,4 +1,4 @@
-//! Server telemetry headers (spec §2.0.5), in MSAL Python's schema version 4 and API ids, so the
+//! Server telemetry headers (MSAL Python's `msal/telemetry.py`), in MSAL Python's schema version 4 and API ids, so the
 //! service sees the same shape from every MSAL.
 //!
 //! `x-client-current-telemetry` says which API made this request and why the cache could not

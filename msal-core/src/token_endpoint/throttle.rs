@@ -1,4 +1,4 @@
-//! Throttling state (spec §5): never send a request the service already told us to hold.
+//! Throttling state (MSAL Python's `msal/throttled_http_client.py`): never send a request the service already told us to hold.
 //!
 //! Two rules, as MSAL Python applies them:
 //! - **Retry-After**: a 429 or 5xx (or any answer with `Retry-After`) blocks requests for the same

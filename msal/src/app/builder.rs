@@ -1,5 +1,5 @@
-//! The options both application builders share (API.md §4.1). `build()` does no network I/O:
-//! discovery is lazy and single-flight.
+//! The options both application builders share (the constructor table in [`crate::guide`]).
+//! `build()` does no network I/O: discovery is lazy and single-flight.
 
 use std::{sync::Arc, time::Duration};
 

@@ -192,7 +192,7 @@ macro_rules! forward_builder {
     };
 }
 
-/// The options both builders share (API.md §4.1).
+/// The options both builders share (see [`crate::guide`]).
 macro_rules! common_builder {
     () => {
         /// The authority (a URL, or `Authority::from_parts(..)`).

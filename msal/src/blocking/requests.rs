@@ -49,7 +49,7 @@ macro_rules! blocking_request {
     };
 }
 
-/// The options every token request takes (API.md §5), forwarded.
+/// The options every token request takes (see [`crate::guide`]), forwarded.
 macro_rules! common_options {
     ($name:ident) => {
         impl<'a> $name<'a> {

@@ -1,4 +1,4 @@
-//! Accounts in the cache: listing and signing out (spec §2.12).
+//! Accounts in the cache: listing and signing out (MSAL Python's `get_accounts` and `remove_account` in `msal/application.py`).
 
 use msal_core::{Account, AuthorityType, Result};
 

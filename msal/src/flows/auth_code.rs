@@ -1,4 +1,5 @@
-//! The authorization code flow with PKCE (spec §2.1) and its legacy form (§2.2).
+//! The authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636; MSAL Python's
+//! `initiate_auth_code_flow`/`acquire_token_by_auth_code_flow`) and its legacy form.
 //!
 //! Leg 1 builds the sign-in URL and an [`AuthCodeFlow`] the app keeps server-side; leg 2 checks
 //! the browser's answer against it (state, then nonce and `max_age` in the ID token) and redeems
@@ -490,7 +491,8 @@ pub(crate) async fn redeem_code(
     crate::flows::pop::finish_with_scheme(core, redeemed, options).await
 }
 
-/// The two ID-token checks MSAL still makes: the nonce and `max_age` (spec §8.3).
+/// The two ID-token checks MSAL still makes: the nonce and `max_age` (MSAL Python 1.38+ checks only these, in
+/// `msal/oauth2cli/oidc.py` `decode_id_token`; OpenID Connect Core 1.0 §3.1.3.7).
 pub(crate) fn check_id_token(
     result: &AuthenticationResult,
     expected_nonce: Option<&str>,

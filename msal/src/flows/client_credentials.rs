@@ -1,4 +1,4 @@
-//! Client credentials: app-only tokens for daemons (spec §2.9).
+//! Client credentials: app-only tokens for daemons (RFC 6749 §4.4).
 //!
 //! Cache first (unless forced or challenged), one request per cache key however many callers
 //! ask at once, the regional endpoint when configured, and a proactive refresh after

@@ -1,4 +1,4 @@
-//! The device code flow (spec §2.5): for devices without a browser. The user signs in elsewhere
+//! The device code flow (RFC 8628): for devices without a browser. The user signs in elsewhere
 //! with a short code while the app polls.
 
 use std::{

@@ -1,4 +1,5 @@
-//! The deprecated two-call auth-code API (spec §2.2): no PKCE, the app handles state and nonce.
+//! The deprecated two-call auth-code API (MSAL Python's `get_authorization_request_url` and
+//! `acquire_token_by_authorization_code`): no PKCE, the app handles state and nonce.
 
 use msal_core::{
     AuthenticationResult, AuthorizationCode, Error, Prompt, Result, token_endpoint::scopes,

@@ -1,4 +1,4 @@
-//! On-behalf-of (spec §2.10): a middle-tier API exchanges the user's token for one to call a
+//! On-behalf-of (the OAuth 2.0 on-behalf-of grant, RFC 7523 jwt-bearer): a middle-tier API exchanges the user's token for one to call a
 //! downstream API. Unlike MSAL Python, results are cached keyed by the SHA-256 of the incoming
 //! assertion (MSAL.NET's design), so a busy API does not call Entra for every request.
 

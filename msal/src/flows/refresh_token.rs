@@ -1,4 +1,4 @@
-//! `acquire_token_by_refresh_token` (spec §2.3): migrating a refresh token from another library.
+//! `acquire_token_by_refresh_token` (RFC 6749 §6): migrating a refresh token from another library.
 
 use msal_core::{
     AuthenticationResult, RefreshToken, Result,

@@ -1,4 +1,4 @@
-//! `acquire_token_silent` (spec §2.11): the cache, then the refresh tokens of the account, the
+//! `acquire_token_silent` (MSAL Python's `acquire_token_silent_with_error`): the cache, then the refresh tokens of the account, the
 //! app's family (FOCI) first when it is or may be a member.
 
 use msal_cache::{AccessTokenQuery, CachedRefreshToken, RefreshTokenQuery};
@@ -202,7 +202,8 @@ impl<'a> AcquireTokenSilent<'a> {
     }
 
     /// Tries the account's refresh tokens: the family's first when the app is (or may be) in
-    /// one, then the app's own (spec §2.11-B).
+    /// one, then the app's own (MSAL Python's
+    /// `_acquire_token_silent_by_finding_rt_belongs_to_me_or_my_family`).
     async fn refresh(
         &self,
         cache_info: CacheInfo,

@@ -1,4 +1,5 @@
-//! User federated identity credential (`user_fic`, spec §2.10): an agent presents a federated
+//! User federated identity credential (`user_fic`, MSAL Python's
+//! `acquire_token_by_user_federated_identity_credential`): an agent presents a federated
 //! credential to act as a user identified by object id or UPN.
 
 use msal_core::{

@@ -1,4 +1,4 @@
-//! Username/password (ROPC, spec §2.4). Deprecated by Microsoft; kept for parity and for test
+//! Username/password (ROPC, RFC 6749 §4.3). Deprecated by Microsoft; kept for parity and for test
 //! tenants. Federated (WS-Trust) accounts are not supported: they get [`Error::Unsupported`].
 
 use msal_core::{

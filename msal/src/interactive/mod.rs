@@ -1,4 +1,4 @@
-//! Interactive sign-in with the system browser and a loopback redirect (spec §2.6).
+//! Interactive sign-in with the system browser and a loopback redirect (RFC 8252; MSAL Python's `msal/oauth2cli/authcode.py`).
 //!
 //! The listener is bound first, so the redirect URI sent names the port actually held; the
 //! browser then signs the user in and posts the answer (`response_mode=form_post`, which keeps
