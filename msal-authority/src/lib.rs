@@ -1,14 +1,6 @@
-//! # msal-authority
-//!
-//! Where tokens come from: parsing authority URLs into a typed [`Authority`] (Entra ID, AD FS,
-//! B2C, CIAM, generic OpenID Connect), finding their endpoints (instance discovery and the OpenID
-//! configuration, cached for 24 hours and fetched once however many callers ask), validating
-//! issuers, knowing which hosts are aliases of one cloud (so tokens cached under
-//! `login.windows.net` serve `login.microsoftonline.com`), and regional endpoints (ESTS-R).
-//!
-//! It speaks only through `msal_core`'s `HttpClient`; it must never depend on reqwest, hyper, a
-//! TLS stack or tokio networking.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod authority;
 pub mod discovery;

@@ -1,24 +1,4 @@
-//! # msal-core
-//!
-//! The small, stable core of msal-rs, the Microsoft Authentication Library for Rust. It plays the
-//! part `tracing-core` plays for `tracing`: types, traits and protocol logic that every other
-//! crate shares, and nothing that opens a socket.
-//!
-//! It owns:
-//! - [`http`]: the [`HttpClient`](http::HttpClient) transport trait over `http` types, its
-//!   request extensions and [`TransportError`](http::TransportError);
-//! - [`Error`], [`ServiceError`], [`IdTokenError`], [`CacheError`]: every failure, typed;
-//! - the secret newtypes ([`AccessToken`], [`ClientSecret`], ...), whose `Debug` and `Display`
-//!   never show the value;
-//! - injected [`Clock`], [`AsyncSleep`] and [`Env`], so tests control time and the environment;
-//! - [`AuthenticationResult`], [`Account`], [`IdTokenClaims`], [`Prompt`].
-//!
-//! Features: `certificate` (default) adds `Certificate` client assertions and the RSA stack
-//! they need; `pkcs12` adds `.pfx` files; `tokio` adds `TokioSleep`. Apps that use a secret or
-//! an assertion callback can turn `certificate` off for a much smaller build.
-//!
-//! It must never depend on reqwest, hyper, a TLS stack or tokio networking; `cargo xtask test`
-//! checks that from `cargo metadata`. Applications use the `msal` facade rather than this crate.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

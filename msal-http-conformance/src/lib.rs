@@ -1,26 +1,4 @@
-//! # msal-http-conformance
-//!
-//! The conformance suite every msal-rs HTTP backend runs, written once so the backends cannot
-//! drift apart (rustls does the same for its crypto providers).
-//!
-//! It has three parts:
-//! - [`server`]: a hand-written HTTP/1.1 server on `127.0.0.1:0`, plain or TLS, answering with
-//!   scripted bytes (including what a good server would never send: endless bodies, silence);
-//! - [`pki`]: certificates generated per check with rcgen (a CA and its leaf, a self-signed leaf);
-//! - [`checks`]: one `pub async fn` per rule of [`HttpClient`](msal_core::http::HttpClient),
-//!   each taking a factory that builds the backend from [`ClientOptions`].
-//!
-//! A backend runs the whole suite with [`conformance_tests!`]:
-//!
-//! ```ignore
-//! msal_http_conformance::conformance_tests!(|options: msal_http_conformance::ClientOptions| {
-//!     let mut builder = my_backend::Client::builder();
-//!     // ... apply the options ...
-//!     builder.build()
-//! });
-//! ```
-//!
-//! Not published: panicking on failure is how a test suite reports.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 // A test harness reports failures by panicking, and its inputs are all generated here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

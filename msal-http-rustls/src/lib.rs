@@ -1,32 +1,6 @@
-//! # msal-http-rustls
-//!
-//! The rustls client configuration shared by the msal-rs HTTP backends (`msal-http-reqwest` and
-//! `msal-http-hyper`), so trust decisions are written, reviewed and tested once.
-//!
-//! It builds a [`rustls::ClientConfig`] on the **ring** provider (never aws-lc-rs, to keep builds
-//! free of C toolchains and cmake) from [`TlsOptions`]:
-//!
-//! - the Mozilla roots of `webpki-roots` (feature `webpki-roots`) plus the platform's roots
-//!   (`rustls-native-certs`, feature `native-roots`), both on by default; a platform store that
-//!   fails to load is logged and skipped, because a broken system store should not stop a
-//!   client that only needs the public roots;
-//! - extra root CAs from PEM (a private CA, a local emulator);
-//! - `danger_accept_invalid_certs`, for tests only;
-//! - and, separately, [`pinned_client_config`]: trust exactly one leaf certificate identified by
-//!   its SHA-1 thumbprint, which is how Service Fabric's managed-identity endpoint is
-//!   authenticated.
-//!
-//! Together with the two backend crates, this is one of the only crates of the workspace allowed
-//! to depend on a TLS stack; the protocol crates never do.
-//!
-//! ```
-//! use msal_http_rustls::TlsOptions;
-//!
-//! let config = TlsOptions::new().client_config()?;
-//! assert!(config.alpn_protocols.is_empty());
-//! # Ok::<(), msal_core::Error>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod failure;
 mod options;

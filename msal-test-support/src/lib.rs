@@ -1,17 +1,4 @@
-//! Test helpers shared by msal-rs's property suites (not published; a dev-dependency only).
-//!
-//! ```
-//! use proptest::prelude::*;
-//! use serde_json::Value;
-//!
-//! let strategy = msal_test_support::json_tree(
-//!     any::<bool>().prop_map(Value::Bool).boxed(),
-//!     prop::sample::select(vec!["access_token", "expires_in"]).prop_map(str::to_owned).boxed(),
-//! );
-//! # let _ = strategy;
-//! let answer = msal_test_support::http_answer(200, Some("application/json"), None, b"{}".to_vec());
-//! assert_eq!(answer.status(), 200);
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 // Test support: a helper that cannot build its fixture should fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -30,7 +30,6 @@ const FACADE_FEATURES: &[&str] = &[
     "pop",
     "managed-identity",
     "persistence",
-    "pkcs12",
     "blocking",
     "full",
 ];
