@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Examples must compile cleanly: a warning in a doctest is a wart a user copies.
+#![doc(test(attr(deny(warnings), allow(dead_code))))]
 
 mod app;
 #[cfg(feature = "blocking")]
@@ -94,3 +96,9 @@ pub mod pop {
 pub mod managed_identity {
     pub use msal_managed_identity::*;
 }
+
+/// The repository README's examples, compiled as doctests so the first code a user reads stays
+/// true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct RepositoryReadme;

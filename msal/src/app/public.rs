@@ -31,7 +31,6 @@ pub enum ParentWindow {
 ///
 /// ```no_run
 /// # async fn run() -> msal::Result<()> {
-/// use msal::prelude::*;
 /// let app = msal::PublicClientApplication::builder("00000000-0000-0000-0000-000000000000")
 ///     .authority("https://login.microsoftonline.com/organizations")?
 ///     .build()?;
