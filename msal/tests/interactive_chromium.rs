@@ -21,14 +21,7 @@ use support::*;
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
+        .find(|b| msal_test_support::program_runs(b))
 }
 
 /// Opens the URL in a headless Chromium that trusts nothing but ignores the emulator's private
@@ -78,11 +71,12 @@ impl Drop for HeadlessChromium {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_headless_chromium_completes_the_loopback_flow() {
     let Some(binary) = chromium() else {
-        assert!(
-            std::env::var("MSAL_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-            "MSAL_REQUIRE_CHROMIUM=1 but no chromium is installed"
+        msal_test_support::skip_or_fail(
+            "a_real_headless_chromium_completes_the_loopback_flow",
+            "chromium",
+            "apt-get install chromium",
+            "MSAL_REQUIRE_CHROMIUM",
         );
-        eprintln!("*** SKIPPED: chromium is not installed (apt-get install chromium) ***");
         return;
     };
     let emu = emulator().await;

@@ -77,8 +77,9 @@ fn ensure_msal_python(root: &Path) -> Result<std::path::PathBuf, String> {
 
 /// Whether python3 is available (interop is skipped, loudly, without it).
 pub(crate) fn python_available() -> bool {
+    // The venv module and ensurepip: Debian splits them into python3-venv.
     Command::new("python3")
-        .arg("--version")
+        .args(["-c", "import venv, ensurepip"])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false)

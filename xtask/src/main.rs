@@ -1,6 +1,8 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 //!
-//! - `test`: everything CI checks (format, lints, feature matrix, dependency rules, tests, docs).
+//! - `test`: everything CI checks (format, lints, feature matrix, dependency rules, tests, docs,
+//!   packaging), after installing what the tests need where it can.
+//! - `doc [--open]`: the workspace's docs with every feature.
 //! - `demo`: starts the embedded emulator and runs every scenario against it.
 //! - `bench`: runs the criterion benchmarks and summarises them in `BENCHMARKS.md`.
 //! - `interop`: has MSAL Python 1.39.0 read a cache msal-rs wrote (needs python3 and PyPI).
@@ -9,8 +11,11 @@
 
 mod deps;
 mod fuzz;
+mod hygiene;
 mod interop;
+mod setup;
 mod size;
+mod skipped;
 mod vs_azure;
 
 use std::{
@@ -62,6 +67,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("demo") => demo(),
+        Some("doc") => doc(args.iter().any(|a| a == "--open")),
+        Some("hygiene") => {
+            hygiene::no_paths_outside(&root()).and_then(|()| hygiene::docs_are_readmes(&root()))
+        }
         Some("bench") if args.iter().any(|a| a == "--vs-python") => interop::vs_python(&root()),
         Some("bench") if args.iter().any(|a| a == "--vs-azure") => vs_azure::run(&root()),
         Some("bench") => bench(),
@@ -71,9 +80,11 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [--quick] | demo | bench [--vs-python | --vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
+                "usage: cargo xtask <test [--quick] | demo | doc [--open] | hygiene | bench [--vs-python | --vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
                  test     everything CI checks (--quick: skip the feature matrix and docs)\n\
                  demo     run every scenario against the embedded emulator\n\
+                 doc      the workspace's docs with every feature (--open: in a browser)\n\
+                 hygiene  no path leaves the repository; each crate's docs are its README\n\
                  bench    run the criterion benchmarks (--vs-python: time MSAL Python on the same cache;\n\
                           --vs-azure: time azure_identity 1.0's cache hit in the same process)\n\
                  interop  MSAL Python 1.39.0 reads a cache written by msal-rs\n\
@@ -131,6 +142,18 @@ fn has_nextest() -> bool {
 fn test(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     let started = Instant::now();
+    let root = root();
+    // Steps xtask itself could not run, for the closing summary.
+    let mut not_run: Vec<String> = Vec::new();
+
+    setup::ensure_system_packages();
+    let nextest = setup::ensure_nextest();
+    skipped::reset(&root)?;
+    let skip_log = skipped::log_path(&root);
+
+    eprintln!("==> repository hygiene");
+    hygiene::no_paths_outside(&root)?;
+    hygiene::docs_are_readmes(&root)?;
 
     let mut c = cargo();
     c.args(["fmt", "--all", "--", "--check"]);
@@ -154,7 +177,7 @@ fn test(args: &[String]) -> Result<(), String> {
     ]);
     step("cargo clippy -D warnings", c)?;
 
-    if has_nextest() {
+    if nextest {
         let mut c = cargo();
         c.args([
             "nextest",
@@ -163,6 +186,7 @@ fn test(args: &[String]) -> Result<(), String> {
             "--all-features",
             "--no-fail-fast",
         ]);
+        c.env("MSAL_SKIPPED_TESTS_LOG", &skip_log);
         step("cargo nextest run", c)?;
         let mut c = cargo();
         c.args(["test", "--workspace", "--all-features", "--doc"]);
@@ -170,6 +194,7 @@ fn test(args: &[String]) -> Result<(), String> {
     } else {
         let mut c = cargo();
         c.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
+        c.env("MSAL_SKIPPED_TESTS_LOG", &skip_log);
         step("cargo test", c)?;
     }
 
@@ -190,9 +215,13 @@ fn test(args: &[String]) -> Result<(), String> {
     }
 
     if interop::python_available() {
-        interop::run(&root())?;
+        interop::run(&root)?;
     } else {
-        eprintln!("==> interop with MSAL Python: SKIPPED (no python3 on this machine)");
+        not_run.push(
+            "interop with MSAL Python 1.39.0: python3 with venv is not installed \
+             (apt-get install python3-venv)"
+                .into(),
+        );
     }
 
     if !quick {
@@ -223,12 +252,28 @@ fn test(args: &[String]) -> Result<(), String> {
         c.args(["doc", "--workspace", "--no-deps", "--all-features"]);
         c.env("RUSTDOCFLAGS", "-D warnings");
         step("cargo doc -D warnings", c)?;
+        hygiene::package(&root)?;
     }
+    let skipped = skipped::collect(&root, &not_run);
     eprintln!(
-        "xtask test: all checks passed in {:.0}s",
-        started.elapsed().as_secs_f64()
+        "xtask test: all checks passed in {:.0}s; {} test(s) could not run{}",
+        started.elapsed().as_secs_f64(),
+        skipped.len(),
+        if skipped.is_empty() { "" } else { ":" }
     );
+    for line in &skipped {
+        eprintln!("  - {line}");
+    }
     Ok(())
+}
+
+fn doc(open: bool) -> Result<(), String> {
+    let mut c = cargo();
+    c.args(["doc", "--workspace", "--no-deps", "--all-features"]);
+    if open {
+        c.arg("--open");
+    }
+    step("cargo doc --all-features", c)
 }
 
 fn demo() -> Result<(), String> {

@@ -25,22 +25,12 @@ pub struct RedisServer {
 /// Starts a server, or returns `None` (after a loud SKIPPED line) when `redis-server` is not
 /// installed, unless `MSAL_REQUIRE_REDIS=1`, where a missing server fails the test.
 pub fn redis(test: &str) -> Option<RedisServer> {
-    let installed = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        if std::env::var("MSAL_REQUIRE_REDIS").as_deref() == Ok("1") {
-            panic!("{test}: redis-server is not on PATH and MSAL_REQUIRE_REDIS=1");
-        }
-        // Straight to stderr: libtest captures `eprintln!` of passing tests, and this line must
-        // be seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** SKIPPED {test}: redis-server is not on PATH (apt-get install redis-server; \
-             set MSAL_REQUIRE_REDIS=1 to make this a failure) ***\n"
+    if !msal_test_support::program_runs("redis-server") {
+        msal_test_support::skip_or_fail(
+            test,
+            "redis-server",
+            "apt-get install redis-server",
+            "MSAL_REQUIRE_REDIS",
         );
         return None;
     }
