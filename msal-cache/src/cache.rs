@@ -322,10 +322,10 @@ impl TokenCache {
     // ---- reads (they never change the cache) ----
 
     /// The best access token for `query`: one with more than
-    /// [`EXPIRY_SKEW_SECS`](crate::EXPIRY_SKEW_SECS) left if there is one, else the matching
+    /// [`EXPIRY_BUFFER`](crate::EXPIRY_BUFFER) left if there is one, else the matching
     /// token that expires last, so the caller can tell "expired" (telemetry reason 3) from
-    /// "none". The caller decides what is usable (see [`CachedAccessToken::expires_within`] and
-    /// [`CachedAccessToken::refresh_due`]).
+    /// "none". The caller decides what is usable (see [`CachedAccessToken::freshness`], or let
+    /// [`acquire`](crate::acquire::acquire) decide).
     ///
     /// Unlike MSAL Python's `search()`, this never deletes expired tokens: a read that changed
     /// the cache would force every read through a store to save. Writes prune instead.

@@ -62,11 +62,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod acquire;
 mod cache;
 mod entry;
 mod fast_hash;
 #[cfg(feature = "file")]
 mod file_store;
+mod freshness;
 pub mod keys;
 mod query;
 mod state;
@@ -80,7 +82,10 @@ pub use entry::{
 #[cfg(feature = "file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file")))]
 pub use file_store::FileCacheStore;
+#[allow(deprecated)]
+pub use freshness::EXPIRY_SKEW_SECS;
+pub use freshness::{EXPIRY_BUFFER, Freshness};
 pub use msal_core::CacheError;
-pub use query::{AccessTokenQuery, EXPIRY_SKEW_SECS, RefreshTokenQuery};
+pub use query::{AccessTokenQuery, RefreshTokenQuery};
 pub use store::{AccessKind, CacheAccess, CacheLock, CacheStore};
 pub use write::TokenEvent;

@@ -1,15 +1,12 @@
 //! What the app layer asks the cache, and the one match predicate per entry kind that both the
 //! O(1) probe and the partition scan use.
 
-use std::{
-    collections::BTreeMap,
-    sync::Arc,
-    time::{Duration, SystemTime},
-};
+use std::{collections::BTreeMap, sync::Arc, time::SystemTime};
 
 use msal_core::{Account, AuthorityType, clock::from_unix_secs};
 
 use crate::{
+    EXPIRY_BUFFER,
     entry::{
         AccessTokenData, AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken,
         scopes_cover,
@@ -17,9 +14,6 @@ use crate::{
     keys::{access_token_probe_hash, app_partition_hash, ext_cache_key},
     state::{CacheState, EntryId, View},
 };
-
-/// MSAL treats an access token as expired this long before its `expires_on`.
-pub const EXPIRY_SKEW_SECS: u64 = 300;
 
 /// Names under which a non-bearer token's key id and type join its extended cache key. They are
 /// not in MSAL Python's exclusion set (unlike `key_id` and `token_type`), so they count.
@@ -277,7 +271,7 @@ fn with_sorted_scopes<R>(scopes: &[String], f: impl FnOnce(&[&str]) -> R) -> R {
 }
 
 impl CacheState {
-    /// The best matching access token: a usable one (more than [`EXPIRY_SKEW_SECS`] left) if any,
+    /// The best matching access token: a usable one (more than [`EXPIRY_BUFFER`] left) if any,
     /// else the one expiring last, so the caller can tell "expired" from "none".
     pub(crate) fn find_access_token(
         &self,
@@ -299,7 +293,7 @@ impl CacheState {
             assertion_hash: query.user_assertion_hash.as_deref(),
         };
         // Compared as SystemTime: cheaper than turning `now` into Unix seconds on every lookup.
-        let usable_after = now + Duration::from_secs(EXPIRY_SKEW_SECS);
+        let usable_after = now + EXPIRY_BUFFER;
         for environment in &query.environments {
             let mut best: Option<&Arc<AccessTokenData>> = None;
             let probe = with_sorted_scopes(&query.scopes, |sorted| {

@@ -2,12 +2,16 @@
 
 use std::{sync::Arc, time::Duration};
 
-use msal_cache::{AccessTokenQuery, CachedAccessToken, EXPIRY_SKEW_SECS, TokenEvent};
+use msal_cache::{
+    AccessTokenQuery, CachedAccessToken, Freshness, TokenEvent,
+    acquire::{Lookup, TokenProvider, acquire},
+};
 use msal_core::{
     AuthenticationResult, Error, Result, ServiceError, TokenSource,
     http::HttpResponse,
     token_endpoint::{
         response::retry_after,
+        telemetry::CacheInfo,
         throttle::{MAX_RETRY_AFTER, ThrottleKey, ThrottledAnswer},
     },
 };
@@ -49,6 +53,28 @@ fn sha256_hex(s: &str) -> String {
         .collect()
 }
 
+/// One managed-identity request as a provider of the shared cache pipeline.
+struct ManagedIdentityRequest<'a> {
+    client: &'a ManagedIdentityClient,
+    resource: &'a str,
+    token_sha256_to_refresh: Option<&'a str>,
+}
+
+impl TokenProvider for ManagedIdentityRequest<'_> {
+    type Output = AuthenticationResult;
+
+    async fn from_cache(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
+        tracing::debug!(target: "msal::managed_identity", resource = %self.resource, "token served from the cache");
+        Ok(self.client.cached_result(&token, self.resource))
+    }
+
+    async fn fetch(&self, _reason: CacheInfo) -> Result<AuthenticationResult> {
+        self.client
+            .fetch(self.resource, self.token_sha256_to_refresh)
+            .await
+    }
+}
+
 impl ManagedIdentityClient {
     pub(crate) async fn acquire(
         &self,
@@ -61,54 +87,47 @@ impl ManagedIdentityClient {
                 "the resource must not be empty".into(),
             ));
         }
-        let now = cfg.clock.now();
         let query = AccessTokenQuery::app(
             cfg.identity.cache_client_id(),
             CACHE_REALM,
             [CACHE_ENVIRONMENT],
             [resource.as_str()],
         );
-        let cached = cfg
-            .token_cache
-            .find_access_token(&query, now)
-            .await?
-            .filter(|at| !at.expires_within(now, Duration::from_secs(EXPIRY_SKEW_SECS)));
-
-        let mut token_sha256_to_refresh = None;
-        let mut fallback = None;
-        if let Some(at) = cached {
-            if claims_challenge {
-                // The resource rejected this token; the source must not hand it out again.
-                token_sha256_to_refresh = Some(sha256_hex(at.secret().secret()));
-            } else if at.refresh_due(now) {
-                fallback = Some(at);
-            } else {
-                tracing::debug!(target: "msal::managed_identity", resource = %resource, "token served from the cache");
-                return Ok(self.cached_result(&at, &resource));
-            }
-        }
-
+        // A claims challenge means the resource rejected the cached token: the cache is
+        // bypassed, and the source is told which token not to hand out again.
+        let token_sha256_to_refresh = if claims_challenge {
+            let now = cfg.clock.now();
+            cfg.token_cache
+                .find_access_token(&query, now)
+                .await?
+                .filter(|at| at.freshness(now) != Freshness::Expired)
+                .map(|at| sha256_hex(at.secret().secret()))
+        } else {
+            None
+        };
+        let lookup = if claims_challenge {
+            Lookup::bypass()
+        } else {
+            Lookup::cache(&query)
+        };
         let key = FlightKey {
             resource: resource.clone(),
             token_sha256_to_refresh: token_sha256_to_refresh.clone(),
         };
-        let fetched = self
-            .inner
-            .flights
-            .run(key, || {
-                self.fetch(&resource, token_sha256_to_refresh.as_deref())
-            })
-            .await;
-        match (fetched, fallback) {
-            (Ok(result), _) => Ok(result),
-            (Err(e), Some(at)) => {
-                // The cached token is still valid; a failed proactive refresh must not cost it.
-                tracing::warn!(target: "msal::managed_identity", error = %e,
-                    "proactive refresh failed; returning the cached token");
-                Ok(self.cached_result(&at, &resource))
-            }
-            (Err(e), None) => Err(e),
-        }
+        let request = ManagedIdentityRequest {
+            client: self,
+            resource: &resource,
+            token_sha256_to_refresh: token_sha256_to_refresh.as_deref(),
+        };
+        acquire(
+            &cfg.token_cache,
+            lookup,
+            cfg.clock.as_ref(),
+            &self.inner.flights,
+            key,
+            &request,
+        )
+        .await
     }
 
     fn cached_result(&self, at: &CachedAccessToken, resource: &str) -> AuthenticationResult {
