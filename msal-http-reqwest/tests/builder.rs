@@ -1,5 +1,5 @@
 //! Builder behaviour: configuration errors, what clones and `default()` share, and pinning
-//! through a caller's own reqwest client.
+//! through a caller's own reqwest client. Servers are loopback servers the tests start.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
@@ -10,7 +10,7 @@ use std::{
     },
 };
 
-use msal_core::http::{HttpClient, PinnedServerCertificate, TransportErrorKind};
+use msal_core::http::HttpClient;
 use msal_http_reqwest::{ReqwestClient, reqwest};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -106,27 +106,50 @@ async fn clones_are_cheap_and_default_is_new() {
     );
 }
 
+/// Pinning needs rustls (without it a pinned request is `Unsupported`).
+#[cfg(feature = "rustls")]
 #[tokio::test]
 async fn caller_client_still_honours_pins() {
-    // A caller's client keeps its own verifier, so a pinned request goes through a separate,
-    // pinned client; with nobody listening it must fail to connect rather than be refused.
+    use msal_core::http::{PinnedServerCertificate, TransportErrorKind};
+    use msal_http_conformance::{
+        pki::self_signed_identity,
+        server::{Reply, TestServer, Transport},
+    };
+
+    // A caller's client keeps its own verifier, which trusts no self-signed certificate; a
+    // pinned request must go through a separate client that trusts exactly the pinned leaf.
     let client = ReqwestClient::from_client(
         ReqwestClient::preconfigured_reqwest_builder()
             .unwrap()
             .build()
             .unwrap(),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut request = http::Request::get(format!("https://127.0.0.1:{port}/"))
-        .body(Vec::new())
-        .unwrap();
-    request
-        .extensions_mut()
-        .insert(PinnedServerCertificate { sha1: [7; 20] });
-    let error = client.send(request).await.unwrap_err();
-    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+    let identity = self_signed_identity();
+    let right = PinnedServerCertificate {
+        sha1: identity.leaf_sha1(),
+    };
+    let server = TestServer::start(Transport::Tls(identity), Reply::json(r#"{"ok":true}"#)).await;
+    let url = format!("https://localhost:{}/token", server.port());
+    let pinned = |pin: PinnedServerCertificate| {
+        let mut request = http::Request::get(&url).body(Vec::new()).unwrap();
+        request.extensions_mut().insert(pin);
+        request
+    };
+
+    let wrong = PinnedServerCertificate {
+        sha1: self_signed_identity().leaf_sha1(),
+    };
+    let error = client.send(pinned(wrong)).await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error}");
+    assert!(
+        server.requests().is_empty(),
+        "no request may cross a refused pin"
+    );
+
+    let response = client
+        .send(pinned(right))
+        .await
+        .expect("the pinned certificate is trusted");
+    assert_eq!(response.body(), br#"{"ok":true}"#);
+    assert_eq!(server.requests().len(), 1);
 }
