@@ -3,6 +3,10 @@
 //! Discovery results are cached for 24 hours (as MSAL Python's `http_cache` does) in a
 //! [`DiscoveryCache`] that every application in the process shares by default, and concurrent
 //! first uses of an authority make one request (single-flight).
+//!
+//! Entries are keyed by the authority *and* by what decided how it was checked (whether instance
+//! discovery ran, at which endpoint, and whether loopback http was allowed): an application that
+//! skips validation must not fill the cache for one that asked for it.
 
 use std::{
     collections::HashMap,
@@ -103,6 +107,22 @@ impl AuthorityMetadata {
 
 type MetadataEntry = (SystemTime, Arc<AuthorityMetadata>);
 
+/// What a cached discovery result depends on besides the authority: two resolvers share an entry
+/// only when they would have checked the authority the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct MetadataKey {
+    authority: String,
+    /// The instance-discovery endpoint that validated the host; `None` when the resolver's policy
+    /// (validation off, discovery disabled, a known authority or a well-known host) skipped it.
+    validated_at: Option<String>,
+    /// Loopback http endpoints are accepted only by resolvers that allow them.
+    allow_http_loopback: bool,
+}
+
+/// Aliases are learned from one instance-discovery endpoint and only used by resolvers that
+/// trust that endpoint: (endpoint, host).
+type AliasKey = (String, String);
+
 /// Discovery results, shared by clones. [`DiscoveryCache::shared`] is the process-wide default.
 #[derive(Clone, Default)]
 pub struct DiscoveryCache {
@@ -111,9 +131,9 @@ pub struct DiscoveryCache {
 
 #[derive(Default)]
 struct CacheInner {
-    metadata: Mutex<HashMap<String, MetadataEntry>>,
-    aliases: Mutex<HashMap<String, Vec<String>>>,
-    flights: SingleFlight<String, Arc<AuthorityMetadata>>,
+    metadata: Mutex<HashMap<MetadataKey, MetadataEntry>>,
+    aliases: Mutex<HashMap<AliasKey, Vec<String>>>,
+    flights: SingleFlight<MetadataKey, Arc<AuthorityMetadata>>,
 }
 
 impl fmt::Debug for DiscoveryCache {
@@ -213,9 +233,24 @@ impl AuthorityResolver {
         !self.known_to_developer(authority) && !hosts::is_well_known(authority.host())
     }
 
+    /// The cache key for `authority` under this resolver's policy.
+    fn metadata_key(&self, authority: &Authority) -> MetadataKey {
+        MetadataKey {
+            authority: authority.url(),
+            validated_at: self
+                .needs_instance_discovery(authority)
+                .then(|| self.instance_discovery_endpoint().to_owned()),
+            allow_http_loopback: self.allow_http_loopback,
+        }
+    }
+
     /// The authority's endpoints: cached for 24 h, fetched once however many callers ask.
+    ///
+    /// The cache is shared with every resolver using the same [`DiscoveryCache`], but an entry
+    /// is reused only by resolvers with the same validation policy, so each policy is applied at
+    /// least once (a resolver that validates never trusts a result fetched without validation).
     pub async fn metadata(&self, authority: &Authority) -> Result<Arc<AuthorityMetadata>, Error> {
-        let key = authority.url();
+        let key = self.metadata_key(authority);
         let now = self.client.clock().now();
         if let Some((fetched, m)) = self
             .cache
@@ -323,6 +358,7 @@ impl AuthorityResolver {
         let Some(groups) = doc.get("metadata").and_then(Value::as_array) else {
             return;
         };
+        let endpoint = self.instance_discovery_endpoint();
         let mut aliases = self
             .cache
             .inner
@@ -341,7 +377,7 @@ impl AuthorityResolver {
                 })
                 .unwrap_or_default();
             for m in &members {
-                aliases.insert(m.clone(), members.clone());
+                aliases.insert((endpoint.to_owned(), m.clone()), members.clone());
             }
         }
     }
@@ -371,7 +407,7 @@ impl AuthorityResolver {
             .aliases
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&host)
+            .get(&(self.instance_discovery_endpoint().to_owned(), host.clone()))
             .cloned();
         let group: Vec<String> = learned.unwrap_or_else(|| {
             hosts::KNOWN_ALIAS_GROUPS

@@ -106,6 +106,23 @@ impl Env {
         v.filter(|v| !v.is_empty())
     }
 
+    /// A test hook's value: a variable that only an injected environment
+    /// ([`from_vars`](Self::from_vars)) can set. [`process`](Self::process) never has one, so
+    /// whoever controls the real process environment cannot turn a hook on in production.
+    ///
+    /// ```
+    /// let env = msal_core::Env::from_vars([("SOME_HOOK_FOR_TESTS", "/tmp/x")]);
+    /// assert_eq!(env.test_hook("SOME_HOOK_FOR_TESTS").as_deref(), Some("/tmp/x"));
+    /// assert_eq!(msal_core::Env::process().test_hook("PATH"), None);
+    /// ```
+    pub fn test_hook(&self, name: &str) -> Option<String> {
+        match &*self.inner {
+            // Fails closed: the process environment is exactly what a hook must not come from.
+            EnvInner::Process => None,
+            EnvInner::Fixed { vars, .. } => vars.get(name).filter(|v| !v.is_empty()).cloned(),
+        }
+    }
+
     /// Whether a well-known file exists (no content is read).
     pub fn file_exists(&self, path: &Path) -> bool {
         match &*self.inner {
@@ -133,5 +150,15 @@ mod tests {
         assert_eq!(env.var("EMPTY"), None);
         assert!(env.file_exists(Path::new("/opt/x")));
         assert!(!env.file_exists(Path::new("/etc/passwd")));
+    }
+
+    #[test]
+    fn test_hooks_come_only_from_an_injected_env() {
+        let fixed = Env::from_vars([("HOOK", "on"), ("EMPTY", "")]);
+        assert_eq!(fixed.test_hook("HOOK").as_deref(), Some("on"));
+        assert_eq!(fixed.test_hook("EMPTY"), None);
+        // PATH is set in any process that runs tests; it must still not be a hook's value.
+        assert!(Env::process().var("PATH").is_some());
+        assert_eq!(Env::process().test_hook("PATH"), None);
     }
 }

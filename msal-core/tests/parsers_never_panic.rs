@@ -90,8 +90,49 @@ proptest! {
     }
 }
 
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A well-formed ID token whose payload carries `pad_len` bytes of padding claim: valid in every
+/// way except, when large, its size.
+fn padded_token(pad_len: usize) -> String {
+    let payload = format!(r#"{{"oid":"o","pad":"{}"}}"#, "x".repeat(pad_len));
+    format!("{}.{}.sig", b64url(b"{}"), b64url(payload.as_bytes()))
+}
+
+/// `client_info` with real `uid`/`utid` and `pad_len` bytes of padding.
+fn padded_client_info(pad_len: usize) -> String {
+    b64url(
+        format!(
+            r#"{{"uid":"u","utid":"t","pad":"{}"}}"#,
+            "x".repeat(pad_len)
+        )
+        .as_bytes(),
+    )
+}
+
 #[test]
 fn oversize_tokens_are_refused_not_decoded() {
-    let huge = format!("e30.{}.sig", "A".repeat(1024 * 1024));
-    assert!(decode_unverified(&huge).is_err());
+    // The same construction decodes when small, so a refusal of the large one is the size limit
+    // at work and not some other flaw of the input.
+    let small = padded_token(1024);
+    assert_eq!(decode_unverified(&small).unwrap().oid.as_deref(), Some("o"));
+    let huge = padded_token(1024 * 1024);
+    // Matched rather than unwrapped: a decoded 1 MiB claim set would flood the failure message.
+    assert!(
+        matches!(decode_unverified(&huge), Err(e) if e.to_string().contains("too long")),
+        "a 1 MiB ID token was not refused for its size"
+    );
+    assert!(
+        decode_jwt_payload(&huge).is_err(),
+        "a 1 MiB JWT payload was decoded"
+    );
+
+    assert!(ClientInfo::decode(&padded_client_info(1024)).is_some());
+    assert!(
+        ClientInfo::decode(&padded_client_info(1024 * 1024)).is_none(),
+        "a 1 MiB client_info was decoded"
+    );
 }

@@ -168,7 +168,8 @@ impl ManagedIdentityClient {
     /// Reads the managed-identity variables and well-known files from `env` instead of the
     /// process (tests).
     ///
-    /// Besides the variables each source sets, one test hook is read:
+    /// Besides the variables each source sets, one test hook is read, and only from an `env`
+    /// given here (never from the process environment):
     /// [`ARC_KEY_DIRECTORY_VAR`](crate::ARC_KEY_DIRECTORY_VAR) replaces the Azure Arc key
     /// directory.
     pub fn with_env(self, env: Env) -> Self {

@@ -22,9 +22,13 @@ pub(crate) const MSI_SECRET: &str = "MSI_SECRET";
 pub(crate) const AZURE_POD_IDENTITY_AUTHORITY_HOST: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
 
 /// Overrides the directory Azure Arc key files must be in, so tests can run the Arc challenge
-/// against a temporary directory. It is read through [`Env`] like every other variable here, and
-/// grants nothing an attacker who controls the environment does not already have: such an
-/// attacker can point `IDENTITY_ENDPOINT` anywhere.
+/// against a temporary directory.
+///
+/// It is a test hook: only an environment injected with
+/// [`ManagedIdentityClient::with_env`](crate::ManagedIdentityClient::with_env) (built with
+/// [`Env::from_vars`]) can set it. Set in the real process environment it is ignored, because it
+/// would let whoever controls that environment have the library send any small `.key` file from
+/// any directory to the endpoint of their choosing.
 pub const ARC_KEY_DIRECTORY_VAR: &str = "MSAL_ARC_KEY_DIRECTORY_FOR_TESTS";
 
 const IMDS_DEFAULT_HOST: &str = "http://169.254.169.254";
@@ -278,10 +282,11 @@ pub(crate) fn resolve(env: &Env) -> Result<Endpoint, Error> {
     })
 }
 
-/// The directory Azure Arc key files must be in: the test override, else the agent's
-/// directory on Linux and Windows. Other platforms have no Arc agent.
+/// The directory Azure Arc key files must be in: the test override (from an injected [`Env`]
+/// only, never the process environment), else the agent's directory on Linux and Windows. Other
+/// platforms have no Arc agent.
 pub(crate) fn arc_key_directory(env: &Env) -> Result<PathBuf, Error> {
-    if let Some(dir) = env.var(ARC_KEY_DIRECTORY_VAR) {
+    if let Some(dir) = env.test_hook(ARC_KEY_DIRECTORY_VAR) {
         return Ok(PathBuf::from(dir));
     }
     if cfg!(target_os = "linux") {
