@@ -11,9 +11,9 @@
 //!
 //! - **Acquire**: create `<path>.lockfile` with `O_CREAT|O_EXCL` (`create_new`), take a
 //!   non-blocking exclusive OS lock on that descriptor (`File::try_lock`: `flock` on Unix,
-//!   `LockFileEx` on Windows), check that the path still names the file we locked (see
-//!   "Identity" below), then write `"<pid> <program>\nmsal-rs-lock <token>\n"`: the pid first, as
-//!   msal-extensions writes it, and a marker with a random ownership token.
+//!   `LockFileEx` on Windows), write `"<pid> <program>\nmsal-rs-lock <token>\n"` (the pid first,
+//!   as msal-extensions writes it, and a marker with a random ownership token), then check that
+//!   the path still names the file we locked (see "Identity" below).
 //! - **Hold**: keep the descriptor open and locked. A process that dies, however it dies, closes
 //!   its descriptors, so the kernel releases its OS lock; that is what makes a crashed writer's
 //!   lock recognisable without trusting pids or clocks.
@@ -256,16 +256,24 @@ pub(super) async fn acquire(
     let mut created: Option<File> = None;
     let mut created_dir = false;
     let mut reported_stuck = false;
+    // Ready before the file exists, so that the window in which our new file is empty (and a
+    // crash would leave it to the grace period) is three system calls long.
+    let token = new_token();
+    let program = std::env::args_os()
+        .next()
+        .map(|p| p.to_string_lossy().replace(['\n', '\r'], " "))
+        .unwrap_or_default();
+    let content = format!("{} {program}\n{MARKER} {token}\n", std::process::id());
     loop {
         let round = match created.take() {
-            Some(file) => claim(path, file, &mut created).map_err(io_error)?,
+            Some(file) => claim(path, file, &mut created, &token, &content).map_err(io_error)?,
             None => match OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create_new(true)
                 .open(path)
             {
-                Ok(file) => claim(path, file, &mut created).map_err(io_error)?,
+                Ok(file) => claim(path, file, &mut created, &token, &content).map_err(io_error)?,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     examine(path).map_err(io_error)?
                 }
@@ -312,10 +320,16 @@ pub(super) async fn acquire(
     }
 }
 
-/// Takes the OS lock on a file we created with `O_EXCL`, checks it is still at `path`, and writes
-/// our pid and token into it. If a taker holds the OS lock for a moment, the file goes back into
-/// `pending` for the next round.
-fn claim(path: &Path, file: File, pending: &mut Option<File>) -> io::Result<Round> {
+/// Takes the OS lock on a file we created with `O_EXCL`, writes our pid and token into it, and
+/// checks it is still at `path`. If a taker holds the OS lock for a moment, the file goes back
+/// into `pending` for the next round.
+fn claim(
+    path: &Path,
+    file: File,
+    pending: &mut Option<File>,
+    token: &str,
+    content: &str,
+) -> io::Result<Round> {
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -325,23 +339,19 @@ fn claim(path: &Path, file: File, pending: &mut Option<File>) -> io::Result<Roun
         }
         Err(TryLockError::Error(e)) => return Err(lock_unsupported(e)),
     }
+    // Written before the identity check: the file is ours (O_EXCL), so writing to it harms
+    // nobody even if a taker deleted it meanwhile. A failed write (a full disk) leaves it empty;
+    // we hold the OS lock, so nobody judges it while we hold it, and we delete it on release; so
+    // that is not an error.
+    let _ = (&file).write_all(content.as_bytes());
     if !names_file(path, &file)? {
         // We stalled past the grace period before locking, and a taker deleted our empty file.
         return Ok(Round::Again);
     }
-    let token = new_token();
-    let program = std::env::args_os()
-        .next()
-        .map(|p| p.to_string_lossy().replace(['\n', '\r'], " "))
-        .unwrap_or_default();
-    // A failed write (a full disk) leaves the file empty. We hold the OS lock, so nobody judges it
-    // while we hold it, and we delete it on release; so this is not an error.
-    let _ = (&file)
-        .write_all(format!("{} {program}\n{MARKER} {token}\n", std::process::id()).as_bytes());
     Ok(Round::Acquired(LockFileGuard {
         path: path.to_path_buf(),
         file,
-        token,
+        token: token.to_owned(),
     }))
 }
 
