@@ -275,7 +275,7 @@ impl TokenCache {
 
     // ---- writes ----
 
-    /// Stores a successful token response (MSAL Python's `TokenCache.add`, spec §4.4): the access
+    /// Stores a successful token response (MSAL Python's `TokenCache.add`): the access
     /// token, refresh token, ID token, Account and AppMetadata entries the response calls for,
     /// with MSAL Python's fields and keys. Expired access tokens of the same partition are pruned.
     ///
@@ -330,7 +330,7 @@ impl TokenCache {
             .await
     }
 
-    /// Signs an account out of this client (MSAL Python's `remove_account`, spec §2.12): its
+    /// Signs an account out of this client (MSAL Python's `remove_account`): its
     /// refresh tokens issued to `client_id` or to `client_id`'s family, and all of its access
     /// tokens, ID tokens and Account entries in the account's environment, any realm. Returns how
     /// many entries were removed.

@@ -318,7 +318,7 @@ mod tests {
         )
     }
 
-    /// MSAL Python's `TestCrossMsalCacheKeyCompatibility::test_golden_vectors` (spec §4.5).
+    /// MSAL Python's `TestCrossMsalCacheKeyCompatibility::test_golden_vectors`.
     #[test]
     fn golden_ext_cache_key_vectors() {
         let cases: &[(&[(&str, &str)], &str)] = &[

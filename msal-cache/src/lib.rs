@@ -12,7 +12,8 @@
 //!   ([`TokenCache::add_token_response`], [`TokenCache::find_access_token`], ...);
 //! - [`CacheStore`]: load/save/lock hooks for persistence, with MSAL.NET's partition keys, and
 //!   `FileCacheStore` (feature `file`), a file shared safely between processes with
-//!   msal-extensions' lock-file convention.
+//!   msal-extensions' lock-file convention plus an OS lock held on the lock file, so that crashed
+//!   writers' locks are recognised and a takeover never lets two writers in.
 //!
 //! It never depends on reqwest, hyper, a TLS stack or an async runtime: the store hooks are plain
 //! `async fn`s, and the file store's blocking I/O is documented there.
@@ -23,7 +24,7 @@
 //! - A `null` and an `""` home account id both mean "app-only token", so msal-node's app tokens
 //!   are found too (Python compares by value and misses them).
 //! - Non-bearer access tokens (PoP, SSH certificates) get an `atext` entry per key id, so they
-//!   never overwrite a bearer token (Python's keys lack the token type, spec §4.7).
+//!   never overwrite a bearer token (Python's keys lack the token type).
 //! - On-behalf-of tokens carry `user_assertion_hash` (MSAL.NET's field) and are found only by it.
 //! - A refresh token's secret is updated under its stored key (Python re-keys it).
 //!

@@ -1,4 +1,4 @@
-//! Everything that changes the cache: recording a token response (spec §4.4), refresh-token
+//! Everything that changes the cache: recording a token response, refresh-token
 //! updates and removal (§2.3, §2.12), and pruning of expired access tokens.
 
 use std::{collections::BTreeMap, time::SystemTime};
@@ -214,7 +214,7 @@ fn object(value: Value) -> Map<String, Value> {
 }
 
 impl CacheState {
-    /// Stores a token response as MSAL Python 1.39's `TokenCache.add` does (spec §4.4); returns
+    /// Stores a token response as MSAL Python 1.39's `TokenCache.add` does; returns
     /// the Account written, if any.
     pub(crate) fn add_token_response(
         &mut self,
@@ -462,7 +462,7 @@ impl CacheState {
         }
     }
 
-    /// MSAL Python's `remove_account` (spec §2.12): the account's refresh tokens of this client
+    /// MSAL Python's `remove_account`: the account's refresh tokens of this client
     /// and of its family, and all its access tokens, ID tokens and Account entries, in the
     /// account's own environment, any realm. Returns how many entries went.
     pub(crate) fn remove_account(&mut self, account: &Account, client_id: &str) -> usize {
