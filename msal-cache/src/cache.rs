@@ -68,6 +68,11 @@ struct Inner {
     /// `state.generation`, published when each write section ends, so that memoising callers
     /// can check for changes with one atomic load instead of taking the lock on every hit.
     generation: AtomicU64,
+    /// How many times [`TokenCache::clear`] was called, and how many of those a write has
+    /// already saved. While they differ, memory is authoritative: accesses do not load the
+    /// store, and the next write replaces what it holds (even data it cannot read).
+    clears_requested: AtomicU64,
+    clears_saved: AtomicU64,
     store: Option<Box<dyn CacheStore>>,
 }
 
@@ -111,6 +116,8 @@ impl TokenCache {
             inner: Arc::new(Inner {
                 state: RwLock::default(),
                 generation: AtomicU64::new(0),
+                clears_requested: AtomicU64::new(0),
+                clears_saved: AtomicU64::new(0),
                 store: Some(Box::new(store)),
             }),
         }
@@ -160,9 +167,23 @@ impl TokenCache {
         self.read_state().changed
     }
 
-    /// Empties the cache in memory (a store sees the change with the next write).
+    /// Empties the cache in memory. With a store, the next write replaces what the store holds
+    /// (for a partitioned store: the partition written) with the emptied cache plus that write's
+    /// change, instead of loading and merging it first; until then, reads do not load the store
+    /// either.
+    ///
+    /// This is also how a store whose data cannot be read (say, a file whose `AppMetadata` is a
+    /// list) is reset: writes refuse to replace such data with [`CacheError::Deserialize`], so
+    /// that no refresh token is lost by accident.
     pub fn clear(&self) {
         self.write_state().clear();
+        self.inner.clears_requested.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The clear count a write would save, if a [`clear`](Self::clear) awaits saving.
+    fn pending_clear(&self) -> Option<u64> {
+        let requested = self.inner.clears_requested.load(Ordering::Acquire);
+        (requested != self.inner.clears_saved.load(Ordering::Acquire)).then_some(requested)
     }
 
     /// How many entries a section holds (`atext` access tokens count as access tokens).
@@ -176,11 +197,25 @@ impl TokenCache {
         let Some(blob) = store.load(access).await? else {
             return Ok(());
         };
-        let incoming = CacheState::from_json(&blob).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, partition = %access.partition_key,
-                "the cache store returned unreadable data; treating it as empty");
-            CacheState::default()
-        });
+        let incoming = match CacheState::from_json(&blob) {
+            Ok(incoming) => incoming,
+            // Never treat unreadable data as empty: the write that follows would replace every
+            // token the store holds with what memory has.
+            Err(e) => match access.kind {
+                AccessKind::Read => {
+                    tracing::warn!(error = %e, partition = %access.partition_key,
+                        "the cache store returned unreadable data; serving the cache in memory");
+                    return Ok(());
+                }
+                AccessKind::Write => {
+                    return Err(CacheError::Deserialize(format!(
+                        "the cache store holds data that cannot be read ({e}); it was left as \
+                         it is and nothing was written; TokenCache::clear lets the next write \
+                         replace it"
+                    )));
+                }
+            },
+        };
         let mut state = self.write_state();
         if store.partitioned() {
             let changed = state.changed;
@@ -193,7 +228,9 @@ impl TokenCache {
     }
 
     async fn read_access(&self, access: impl FnOnce() -> CacheAccess) -> Result<(), CacheError> {
-        if let Some(store) = self.inner.store.as_deref() {
+        if let Some(store) = self.inner.store.as_deref()
+            && self.pending_clear().is_none()
+        {
             self.load(store, &access()).await?;
         }
         Ok(())
@@ -209,7 +246,10 @@ impl TokenCache {
         };
         // Lock, then load under the lock, so no other writer's change is lost.
         let _lock = store.lock(&access).await?;
-        self.load(store, &access).await?;
+        let pending_clear = self.pending_clear();
+        if pending_clear.is_none() {
+            self.load(store, &access).await?;
+        }
         let (result, snapshot) = {
             let mut state = self.write_state();
             let before = state.generation;
@@ -225,6 +265,10 @@ impl TokenCache {
         };
         if let Some(snapshot) = snapshot {
             store.save(&access, &snapshot).await?;
+            if let Some(cleared) = pending_clear {
+                // `fetch_max`: a clear that came after our snapshot stays pending.
+                self.inner.clears_saved.fetch_max(cleared, Ordering::AcqRel);
+            }
         }
         Ok(result)
     }

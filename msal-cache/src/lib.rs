@@ -12,7 +12,8 @@
 //!   ([`TokenCache::add_token_response`], [`TokenCache::find_access_token`], ...);
 //! - [`CacheStore`]: load/save/lock hooks for persistence, with MSAL.NET's partition keys, and
 //!   `FileCacheStore` (feature `file`), a file shared safely between processes with
-//!   msal-extensions' lock-file convention.
+//!   msal-extensions' lock-file convention plus an OS lock held on the lock file, so that crashed
+//!   writers' locks are recognised and a takeover never lets two writers in.
 //!
 //! It never depends on reqwest, hyper, a TLS stack or an async runtime: the store hooks are plain
 //! `async fn`s, and the file store's blocking I/O is documented there.

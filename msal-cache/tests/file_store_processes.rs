@@ -1,8 +1,9 @@
 //! `FileCacheStore` shared by 8 processes writing 200 tokens each at the same time: the file
 //! ends with all 1,600, and no process ever reads a half-written file.
 //!
-//! The test re-executes its own binary: with `MSAL_CACHE_WRITER` set, `writer_process` is a
-//! child writer; otherwise it does nothing and `eight_processes_share_one_file` is the parent.
+//! The test re-executes its own binary as the children: `writer_process` is `#[ignore]`d, so a
+//! normal run lists it as ignored, and `eight_processes_share_one_file` runs it with
+//! `--ignored --exact` and `MSAL_CACHE_WRITER` set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 #![cfg(feature = "file")]
 
@@ -19,10 +20,13 @@ const PROCESSES: usize = 8;
 const TOKENS_PER_PROCESS: usize = 200;
 
 #[test]
+#[ignore = "child process of eight_processes_share_one_file, which runs it with --ignored --exact"]
 fn writer_process() {
-    let Ok(spec) = std::env::var("MSAL_CACHE_WRITER") else {
-        return;
-    };
+    let spec = std::env::var("MSAL_CACHE_WRITER").unwrap_or_else(|_| {
+        panic!(
+            "writer_process is run by eight_processes_share_one_file, with MSAL_CACHE_WRITER set"
+        )
+    });
     let (path, me) = spec.split_once('|').unwrap();
     let path = PathBuf::from(path);
     let cache =
@@ -53,9 +57,6 @@ fn writer_process() {
 
 #[test]
 fn eight_processes_share_one_file() {
-    if std::env::var("MSAL_CACHE_WRITER").is_ok() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared_cache.json");
     let exe = std::env::current_exe().unwrap();
@@ -65,6 +66,7 @@ fn eight_processes_share_one_file() {
                 .args([
                     "writer_process",
                     "--exact",
+                    "--ignored",
                     "--nocapture",
                     "--test-threads=1",
                 ])

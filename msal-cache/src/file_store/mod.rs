@@ -17,7 +17,10 @@ use std::{
 use async_trait::async_trait;
 use msal_core::{CacheError, sleep::AsyncSleep};
 
-use crate::store::{AccessKind, CacheAccess, CacheLock, CacheStore};
+use crate::{
+    state::CacheState,
+    store::{AccessKind, CacheAccess, CacheLock, CacheStore},
+};
 
 /// How often a busy lock file is retried.
 pub(crate) const LOCK_RETRY_INTERVAL: Duration = Duration::from_millis(10);
@@ -59,24 +62,35 @@ enum Seen {
 
 /// A cache file in MSAL Python's format, shared safely between processes (feature `file`).
 ///
-/// - **Lock**: msal-extensions' convention, so msal-extensions 1.3 (Python) and this store
-///   exclude each other: `<path>.lockfile` is created exclusively (`O_CREAT|O_EXCL`), holds
-///   `"<pid> <program>"`, and is deleted on release. A busy lock is retried every
-///   10 ms until the lock timeout (default 5 s), then
-///   [`CacheError::LockTimeout`]. Beyond msal-extensions, a lock file whose process no longer
-///   exists (checked through `/proc` on Linux; elsewhere processes are assumed alive) or older
-///   than 60 s is taken over, with a warning, so a crashed writer never blocks the
-///   cache for good. (A writer in another PID namespace looks dead through `/proc`: share a cache
-///   file across containers only if they share a PID namespace.)
+/// - **Lock**: msal-extensions' lock file, so msal-extensions 1.3 (Python) and this store exclude
+///   each other: `<path>.lockfile` is created exclusively (`O_CREAT|O_EXCL`), holds
+///   `"<pid> <program>"`, and is deleted on release. This store also holds an OS advisory lock
+///   (`flock` on Unix, as msal-extensions' portalocker does) on the file for as long as it holds
+///   the lock, and writes a random ownership token into it. A busy lock is retried every 10 ms
+///   until the lock timeout (default 5 s), then [`CacheError::LockTimeout`]; taking over an
+///   abandoned lock counts against the same timeout.
+/// - **Abandoned locks**: the kernel releases a dead process's OS lock, so a lock file of this
+///   store that nobody holds the OS lock on is taken over at once, with a warning, whatever its
+///   pid says; one that someone holds never is. An msal-extensions lock file nobody holds the OS
+///   lock on is taken over when its process no longer exists (checked through `/proc` on Linux;
+///   elsewhere processes are assumed alive) or it is older than 60 s; an empty one after 2 s. A
+///   takeover deletes the file only while holding its OS lock and after checking, on the open
+///   descriptor, that the path still names it, so two writers never hold the lock at once (the
+///   protocol and every interleaving are described in the source of `file_store/lock.rs`).
 /// - **Writes** go to a temporary file in the same directory, are fsynced, renamed over the
 ///   cache (atomic on POSIX and NTFS), and the directory is fsynced. The file is created with mode
-///   0600 on Unix. So a reader never sees half a file written by this store.
+///   0600 on Unix. So a reader never sees half a file written by this store. A writer killed
+///   mid-write leaves at most a `.<name>.<pid>.<n>.tmp` file behind, never a broken cache.
 /// - **Reads** reload only when the file's (inode, mtime, size) changed; a write reloads under
 ///   the lock first, so no other process's change is lost.
-/// - **Corruption**: a file that is not a complete JSON object is logged. A read keeps what is in
-///   memory (the file may be mid-write by a writer that does not rename, e.g. msal-extensions); a
-///   write, which holds the lock, treats it as empty and replaces it with a complete cache. The
-///   file is never replaced by anything but a complete cache.
+/// - **Unreadable files**: a file that is not a JSON object, or whose `AccessToken`,
+///   `RefreshToken`, `IdToken`, `Account` or `AppMetadata` section is not an object, is never
+///   treated as empty. A read logs it and serves what is in memory (the file may be mid-write by a
+///   writer that does not rename). A write fails with [`CacheError::Deserialize`], naming the file
+///   and the problem, and leaves the file as it is; after [`TokenCache::clear`], the next write
+///   replaces it.
+///
+/// [`TokenCache::clear`]: crate::TokenCache::clear
 ///
 /// File I/O is blocking std I/O run inside the `async fn`s: the cache file is small and local, and
 /// this keeps the crate free of any async runtime. Waiting for a busy lock sleeps the thread
@@ -176,26 +190,28 @@ impl FileCacheStore {
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut bytes)
             .map_err(|e| self.io_error(&self.path, e))?;
-        match String::from_utf8(bytes) {
-            Ok(text) if is_complete_cache(&text) => {
+        let checked = String::from_utf8(bytes)
+            .map_err(|e| CacheError::Deserialize(format!("not UTF-8: {e}")))
+            .and_then(|text| CacheState::check(&text).map(|()| text));
+        match checked {
+            Ok(text) => {
                 *self.seen() = Seen::File(stamp);
                 Ok(Some(text))
             }
-            _ => {
-                tracing::warn!(path = %self.path.display(), len = meta.len(),
-                    "the token cache file is corrupt or truncated");
+            Err(e) => {
+                tracing::warn!(path = %self.path.display(), len = meta.len(), error = %e,
+                    "the token cache file cannot be read");
                 match kind {
                     // Maybe mid-write by a writer that does not rename: keep what memory has and
                     // look again next time.
                     AccessKind::Read => Ok(None),
-                    // We hold the lock, so it is really broken: start from empty; the write that
-                    // follows replaces it with a complete cache.
-                    AccessKind::Write => {
-                        tracing::warn!(path = %self.path.display(),
-                            "replacing the corrupt token cache file with the current cache");
-                        *self.seen() = Seen::File(stamp);
-                        Ok(Some(String::new()))
-                    }
+                    // Writing now would replace every token in the file with what memory holds.
+                    // `seen` stays as it was, so the next write looks at the file again.
+                    AccessKind::Write => Err(CacheError::Deserialize(format!(
+                        "the token cache file {} cannot be read ({e}); it was left as it is and \
+                         nothing was written; TokenCache::clear lets the next write replace it",
+                        self.path.display()
+                    ))),
                 }
             }
         }
@@ -256,15 +272,6 @@ fn private_file_options() -> OpenOptions {
     options
 }
 
-/// Whether `text` is empty or a complete JSON object (what a finished write leaves).
-fn is_complete_cache(text: &str) -> bool {
-    if text.trim().is_empty() {
-        return true;
-    }
-    text.trim_start().starts_with('{')
-        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
-}
-
 #[async_trait]
 impl CacheStore for FileCacheStore {
     async fn load(&self, access: &CacheAccess) -> Result<Option<String>, CacheError> {
@@ -306,10 +313,14 @@ mod tests {
         );
         fs::write(&path, "{\"Account\": {").unwrap();
         assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
-        assert_eq!(
-            store.load_blocking(AccessKind::Write).unwrap().as_deref(),
-            Some("")
-        );
+        let err = store.load_blocking(AccessKind::Write).unwrap_err();
+        assert!(matches!(err, CacheError::Deserialize(_)), "{err}");
+        assert!(err.to_string().contains("cache.json"), "{err}");
+        // A section of the wrong type is as unreadable as broken JSON.
+        fs::write(&path, "{\"AppMetadata\": []}").unwrap();
+        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
+        let err = store.load_blocking(AccessKind::Write).unwrap_err();
+        assert!(err.to_string().contains("`AppMetadata` section"), "{err}");
         fs::remove_file(&path).unwrap();
         assert_eq!(
             store.load_blocking(AccessKind::Read).unwrap().as_deref(),

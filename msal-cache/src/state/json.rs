@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::{
-    de::{DeserializeSeed, Deserializer, MapAccess, Visitor},
+    de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor},
     ser::{Serialize, SerializeMap, Serializer},
 };
 use serde_json::Value;
@@ -74,6 +74,58 @@ impl<'de> Visitor<'de> for SectionEntries<'_> {
             let raw: Value = map.next_value()?;
             self.state.insert(self.kind, key.into_boxed_str(), raw);
         }
+        Ok(())
+    }
+}
+
+/// Checks the top level the way [`TopLevel`] reads it (an object whose known sections are
+/// objects), without storing anything: what a store needs to know whether a file is readable.
+pub(super) struct Shape;
+
+impl<'de> DeserializeSeed<'de> for Shape {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Shape {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the cache as a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            match CredentialType::from_section_name(&name) {
+                Some(kind) => map.next_value_seed(SectionShape(kind))?,
+                None => map.next_value::<IgnoredAny>().map(drop)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One known section must be an object; its entries may be anything (they are kept as they are).
+struct SectionShape(CredentialType);
+
+impl<'de> DeserializeSeed<'de> for SectionShape {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SectionShape {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the `{}` section as a JSON object",
+            self.0.section_name()
+        )
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(())
     }
 }

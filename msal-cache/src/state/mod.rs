@@ -284,6 +284,18 @@ impl CacheState {
         Ok(state)
     }
 
+    /// Whether [`from_json`](Self::from_json) would accept `json`, without building anything:
+    /// `Err` says what is wrong (not JSON, not an object, a section that is not an object).
+    pub(crate) fn check(json: &str) -> Result<(), CacheError> {
+        if json.trim().is_empty() {
+            return Ok(());
+        }
+        let mut de = serde_json::Deserializer::from_str(json);
+        serde::de::DeserializeSeed::deserialize(json::Shape, &mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| CacheError::Deserialize(e.to_string()))
+    }
+
     /// The whole cache as MSAL Python writes it (`json.dumps(indent=4)` layout).
     pub(crate) fn to_json(&self) -> String {
         self.render(None)
@@ -490,6 +502,32 @@ mod tests {
             json!({"AccessToken": {"k": 5}, "X": [1]})
         );
         assert!(!s.changed);
+    }
+
+    #[test]
+    fn check_accepts_exactly_what_from_json_accepts() {
+        for text in [
+            "",
+            "  ",
+            "{}",
+            "[]",
+            "{",
+            "{} x",
+            "null",
+            "{\"AccessToken\": 5}",
+            "{\"AppMetadata\": []}",
+            "{\"AppMetadata\": null}",
+            "{\"AccessToken\": {\"k\": 5}, \"X\": [1]}",
+            "{\"RefreshToken\": {\"k\": {\"secret\": \"s\"}}, \"Account\": {}}",
+        ] {
+            let checked = CacheState::check(text).map_err(|e| e.to_string());
+            let parsed = CacheState::from_json(text)
+                .map(drop)
+                .map_err(|e| e.to_string());
+            assert_eq!(checked, parsed, "{text}");
+        }
+        let err = CacheState::check("{\"AppMetadata\": []}").unwrap_err();
+        assert!(err.to_string().contains("`AppMetadata` section"), "{err}");
     }
 
     #[test]
