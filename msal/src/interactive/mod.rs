@@ -350,13 +350,18 @@ impl RedirectTarget {
         if url.scheme() != "http" || url.fragment().is_some() {
             return Err(invalid());
         }
+        // The same loopback test the authority check uses; then which listener it needs.
+        if !url
+            .host_str()
+            .is_some_and(msal_core::http::is_loopback_host)
+        {
+            return Err(invalid());
+        }
         let host = match url.host() {
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
-                LoopbackHost::Localhost
-            }
-            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => LoopbackHost::V4,
-            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => LoopbackHost::V6,
-            _ => return Err(invalid()),
+            Some(url::Host::Domain(_)) => LoopbackHost::Localhost,
+            Some(url::Host::Ipv4(_)) => LoopbackHost::V4,
+            Some(url::Host::Ipv6(_)) => LoopbackHost::V6,
+            None => return Err(invalid()),
         };
         let port = match (url.port(), port) {
             (Some(a), Some(b)) if b != 0 && a != b => {
