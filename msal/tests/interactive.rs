@@ -239,6 +239,8 @@ async fn signs_in_through_the_browser_and_caches_the_account() {
     assert_eq!(token.form_param("redirect_uri"), Some(redirect.as_str()));
     assert!(token.form_param("code_verifier").is_some());
     assert!(!token.form_param("scope").unwrap().contains("Other.Read"));
+    // Tagged as MSAL Python tags it: interactive (169), not authorization code (832).
+    assert_eq!(token.header("x-client-current-telemetry"), Some("4|169,0|"));
     assert!(
         token
             .header("X-AnchorMailbox")

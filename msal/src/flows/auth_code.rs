@@ -427,6 +427,7 @@ impl<'a> AcquireTokenByAuthCodeFlow<'a> {
             .and_then(ClientInfo::decode)
             .map(|ci| format!("Oid:{}@{}", ci.uid, ci.utid));
         let extra = RedeemCode {
+            api: ApiId::AcquireTokenByAuthorizationCode,
             code: AuthorizationCode::new(code),
             redirect_uri: self.flow.redirect_uri.clone(),
             code_verifier: Some(self.flow.code_verifier.clone()),
@@ -450,6 +451,9 @@ fn msal_core_eq(a: &str, b: &str) -> bool {
 into_future!(AcquireTokenByAuthCodeFlow, AuthenticationResult);
 
 pub(crate) struct RedeemCode {
+    /// The API the telemetry header names: the interactive flow redeems codes too, and MSAL
+    /// Python tags that 169, not 832 (`msal/application.py`, `acquire_token_interactive`).
+    pub(crate) api: ApiId,
     pub(crate) code: AuthorizationCode,
     pub(crate) redirect_uri: Option<String>,
     pub(crate) code_verifier: Option<String>,
@@ -479,7 +483,7 @@ pub(crate) async fn redeem_code(
             &metadata.token_endpoint,
             form,
             options,
-            ApiId::AcquireTokenByAuthorizationCode,
+            r.api,
             CacheInfo::NotApplicable,
             &correlation_id,
             r.anchor,

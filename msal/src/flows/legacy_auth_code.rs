@@ -137,6 +137,7 @@ impl<'a> AcquireTokenByAuthorizationCode<'a> {
     /// Redeems the code.
     pub async fn send(self) -> Result<AuthenticationResult> {
         let r = RedeemCode {
+            api: msal_core::token_endpoint::telemetry::ApiId::AcquireTokenByAuthorizationCode,
             code: self.code,
             redirect_uri: self.redirect_uri,
             code_verifier: None,

@@ -307,6 +307,7 @@ impl<'a> AcquireTokenInteractive<'a> {
             .and_then(ClientInfo::decode)
             .map(|ci| format!("Oid:{}@{}", ci.uid, ci.utid));
         let redeem = RedeemCode {
+            api: msal_core::token_endpoint::telemetry::ApiId::AcquireTokenInteractive,
             code,
             redirect_uri: Some(redirect_uri),
             code_verifier: Some(flow.code_verifier.clone()),
