@@ -31,6 +31,8 @@ enum Act {
     FaviconFirst,
     /// Post the answer with another state.
     ForgeState,
+    /// Sign in with another nonce in the authorize URL (the ID token then carries it).
+    ForgeNonce,
     /// Open nothing and never answer (the user walked away).
     Idle,
     /// Fail to open.
@@ -83,6 +85,9 @@ impl FakeBrowser {
             let (status, page) = loopback(&url, "GET", None).await;
             assert_eq!(status, 200);
             url = unescape(between(&page, "href=\"", "\"").expect("a link"));
+        }
+        if self.act == Act::ForgeNonce {
+            url = with_forged_nonce(&url);
         }
         let mut request = msal::http::HttpRequest::new(Vec::new());
         *request.uri_mut() = url.parse().unwrap();
@@ -299,6 +304,40 @@ async fn a_forged_state_ends_the_flow_without_redeeming() {
     assert!(pages[0].1.contains("state_mismatch"));
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 0);
     assert!(app.get_accounts().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_nonce_mismatch_fails_and_caches_nothing() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::ForgeNonce);
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::IdToken(msal::IdTokenError::NonceMismatch)),
+        "{err:?}"
+    );
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
+    // Nothing of the rejected sign-in is left for acquire_token_silent to serve.
+    assert!(app.get_accounts().await.unwrap().is_empty());
+    assert_cache_empty(app.token_cache());
+    let account = msal::Account {
+        home_account_id: format!("{}.{}", ids::USER_OID, ids::TENANT_ID),
+        environment: "127.0.0.1".into(),
+        username: ids::USER_UPN.into(),
+        local_account_id: ids::USER_OID.into(),
+        realm: ids::TENANT_ID.into(),
+        authority_type: msal::AuthorityType::Mssts,
+        account_source: None,
+    };
+    assert!(
+        app.acquire_token_silent([ids::USER_SCOPE], &account)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use msal_core::{
 
 use crate::{
     app::core::AppCore,
-    flows::auth_code::{RedeemCode, check_id_token, redeem_code},
+    flows::auth_code::{IdTokenCheck, RedeemCode, redeem_code},
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -142,10 +142,12 @@ impl<'a> AcquireTokenByAuthorizationCode<'a> {
             redirect_uri: self.redirect_uri,
             code_verifier: None,
             anchor: None,
+            check: IdTokenCheck {
+                nonce: self.nonce,
+                max_age: None,
+            },
         };
-        let result = redeem_code(self.core, &self.scopes, r, &self.options).await?;
-        check_id_token(&result, self.nonce.as_deref(), None, self.core)?;
-        Ok(result)
+        redeem_code(self.core, &self.scopes, r, &self.options).await
     }
 }
 

@@ -25,7 +25,7 @@ use pages::Templates;
 use crate::{
     ParentWindow,
     app::core::AppCore,
-    flows::auth_code::{AuthorizeParams, RedeemCode, build_flow, check_id_token, redeem_code},
+    flows::auth_code::{AuthorizeParams, IdTokenCheck, RedeemCode, build_flow, redeem_code},
     request::{RequestOptions, into_future},
 };
 
@@ -312,11 +312,12 @@ impl<'a> AcquireTokenInteractive<'a> {
             redirect_uri: Some(redirect_uri),
             code_verifier: Some(flow.code_verifier.clone()),
             anchor,
+            check: IdTokenCheck {
+                nonce: Some(sha256_hex(&flow.nonce)),
+                max_age: flow.max_age,
+            },
         };
-        let result = redeem_code(core, &self.scopes, redeem, &self.options).await?;
-        let nonce_hash = sha256_hex(&flow.nonce);
-        check_id_token(&result, Some(&nonce_hash), flow.max_age, core)?;
-        Ok(result)
+        redeem_code(core, &self.scopes, redeem, &self.options).await
     }
 }
 
