@@ -450,6 +450,42 @@ async fn an_id_token_with_mistyped_claims_fails_the_checks_and_caches_nothing() 
 }
 
 #[tokio::test]
+async fn a_spa_code_in_the_response_is_a_secret_of_the_result() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let body = serde_json::json!({
+        "token_type": "Bearer", "access_token": "AT-CANARY", "expires_in": 3600,
+        "spa_code": "SPA-CODE-CANARY", "spa_accesstoken": "SPA-AT-CANARY",
+        "some_new_token": "NEW-TOKEN-CANARY", "resource": "visible",
+    });
+    emu.add_fault(FaultRule::new(
+        Endpoint::Token,
+        1,
+        Fault::Status {
+            status: 200,
+            retry_after: None,
+            body: Some(body.to_string()),
+        },
+    ));
+    let result = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(
+        result.spa_code.as_ref().unwrap().secret(),
+        "SPA-CODE-CANARY"
+    );
+    assert_eq!(
+        result.spa_access_token.as_ref().unwrap().secret(),
+        "SPA-AT-CANARY"
+    );
+    assert_eq!(result.extra.get("resource"), Some(&"visible".into()));
+    assert!(!result.extra.contains_key("some_new_token"));
+    let debug = format!("{result:?}");
+    assert!(!debug.contains("CANARY"), "{debug}");
+}
+
+#[tokio::test]
 async fn on_behalf_of_is_cached_by_assertion() {
     let emu = emulator().await;
     let pca = public_app(&emu).build().unwrap();
