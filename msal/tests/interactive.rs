@@ -33,6 +33,9 @@ enum Act {
     ForgeState,
     /// Sign in with another nonce in the authorize URL (the ID token then carries it).
     ForgeNonce,
+    /// Skip the identity provider: post `error=access_denied` with the right state straight to
+    /// the redirect URI the sign-in URL names (at the address it names).
+    DeclineDirectly,
     /// Open nothing and never answer (the user walked away).
     Idle,
     /// Fail to open.
@@ -85,6 +88,22 @@ impl FakeBrowser {
             let (status, page) = loopback(&url, "GET", None).await;
             assert_eq!(status, 200);
             url = unescape(between(&page, "href=\"", "\"").expect("a link"));
+        }
+        if self.act == Act::DeclineDirectly {
+            let auth = url::Url::parse(&url).unwrap();
+            let param = |name: &str| {
+                auth.query_pairs()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap()
+            };
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("error", "access_denied")
+                .append_pair("state", &param("state"))
+                .finish();
+            let answer = loopback(&param("redirect_uri"), "POST", Some(&body)).await;
+            self.pages.lock().unwrap().push(answer);
+            return;
         }
         if self.act == Act::ForgeNonce {
             url = with_forged_nonce(&url);
@@ -159,15 +178,21 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// A plain HTTP/1.1 request to the loopback listener (always reached on 127.0.0.1).
+/// A plain HTTP/1.1 request to the loopback listener, at the address the URL names (127.0.0.1
+/// for `localhost`).
 async fn loopback(url: &str, method: &str, form: Option<&str>) -> (u16, String) {
     let url = url::Url::parse(url).unwrap();
     let port = url.port().unwrap();
+    let ip: std::net::IpAddr = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.into(),
+        Some(url::Host::Ipv6(ip)) => ip.into(),
+        _ => std::net::Ipv4Addr::LOCALHOST.into(),
+    };
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     };
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut stream = TcpStream::connect((ip, port)).await.unwrap();
     let body = form.unwrap_or_default();
     let request = format!(
         "{method} {target} HTTP/1.1\r\nHost: localhost:{port}\r\n\
@@ -449,6 +474,31 @@ async fn the_port_and_redirect_uri_options() {
     let token = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     let redirect = token.form_param("redirect_uri").unwrap();
     assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback"));
+
+    // Another 127/8 address: the browser is sent there, so that is where we must listen (the
+    // emulator accepts only the usual loopback hosts, so the answer is posted directly).
+    let browser = FakeBrowser::new(&emu, Act::DeclineDirectly);
+    let answered = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .redirect_uri("http://127.0.0.2/callback")
+        .timeout(Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    if std::net::TcpListener::bind("127.0.0.2:0").is_ok() {
+        assert!(
+            matches!(answered, Error::AuthorizationDeclined(_)),
+            "{answered:?}"
+        );
+        assert!(browser.opened().contains("127.0.0.2%3A"));
+        assert_eq!(browser.pages(1).await[0].0, 400);
+    } else {
+        // 127.0.0.2 is not configured here: a typed error, never a listener elsewhere.
+        assert!(
+            matches!(answered, Error::InvalidArgument(_)),
+            "{answered:?}"
+        );
+    }
 
     let err = app
         .acquire_token_interactive([ids::USER_SCOPE])

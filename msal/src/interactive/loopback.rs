@@ -41,7 +41,11 @@ const BIND_ATTEMPTS: usize = 5;
 pub(crate) enum LoopbackHost {
     /// `localhost`: the browser may resolve it to either address, so both are bound.
     Localhost,
-    V4,
+    /// An IPv4 literal in 127.0.0.0/8: exactly that address is bound. Binding 127.0.0.1 for
+    /// a redirect to 127.0.0.2 would send the browser to an address any local process could
+    /// hold, and hand it the code.
+    V4(Ipv4Addr),
+    /// `[::1]`.
     V6,
 }
 
@@ -72,7 +76,7 @@ impl Loopback {
         let v4 = SocketAddr::from((Ipv4Addr::LOCALHOST, wanted));
         let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, wanted));
         match host {
-            LoopbackHost::V4 => Self::single(v4, wanted).await,
+            LoopbackHost::V4(ip) => Self::single(SocketAddr::from((ip, wanted)), wanted).await,
             LoopbackHost::V6 => Self::single(v6, wanted).await,
             LoopbackHost::Localhost => {
                 for _ in 0..BIND_ATTEMPTS {
@@ -489,6 +493,26 @@ mod tests {
         let (status, _, outcome) = judge(&request, &e);
         assert_eq!(status, 400);
         assert!(outcome.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_loopback_literal_is_bound_exactly() {
+        let ip = Ipv4Addr::new(127, 0, 0, 2);
+        let listener = match Loopback::bind(LoopbackHost::V4(ip), None).await {
+            Ok(l) => l,
+            // Some systems configure 127.0.0.1 only; then binding fails, typed, rather than
+            // falling back to another address.
+            Err(e) => {
+                assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+                return;
+            }
+        };
+        let addrs: Vec<SocketAddr> = listener
+            .listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap())
+            .collect();
+        assert_eq!(addrs, [SocketAddr::from((ip, listener.port()))]);
     }
 
     #[test]

@@ -135,9 +135,10 @@ impl<'a> AcquireTokenInteractive<'a> {
         self
     }
 
-    /// The redirect URI: `http://localhost`, `http://127.0.0.1` or `http://[::1]`, with an
-    /// optional path and port (default `http://localhost:{port}`). The port actually bound is
-    /// sent.
+    /// The redirect URI: `http://localhost`, an address in 127.0.0.0/8 such as
+    /// `http://127.0.0.1`, or `http://[::1]`, with an optional path and port (default
+    /// `http://localhost:{port}`). The listener binds exactly the address named (127.0.0.1 and
+    /// [::1] for `localhost`), and the port actually bound is sent.
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.params.redirect_uri = Some(uri.into());
         self
@@ -361,7 +362,7 @@ impl RedirectTarget {
         }
         let host = match url.host() {
             Some(url::Host::Domain(_)) => LoopbackHost::Localhost,
-            Some(url::Host::Ipv4(_)) => LoopbackHost::V4,
+            Some(url::Host::Ipv4(ip)) => LoopbackHost::V4(ip),
             Some(url::Host::Ipv6(_)) => LoopbackHost::V6,
             None => return Err(invalid()),
         };
@@ -437,12 +438,18 @@ mod tests {
         assert_eq!(t.host, LoopbackHost::Localhost);
         assert_eq!(t.redirect_uri(1234), "http://localhost:1234");
         let t = RedirectTarget::parse(Some("http://127.0.0.1/callback"), Some(8400)).unwrap();
-        assert_eq!(t.host, LoopbackHost::V4);
+        assert_eq!(t.host, LoopbackHost::V4(std::net::Ipv4Addr::LOCALHOST));
         assert_eq!(t.port, Some(8400));
         assert_eq!(t.redirect_uri(8400), "http://127.0.0.1:8400/callback");
         let t = RedirectTarget::parse(Some("http://[::1]:5000"), None).unwrap();
         assert_eq!(t.host, LoopbackHost::V6);
         assert_eq!(t.port, Some(5000));
+        // The listener binds the very address the browser is sent to.
+        let t = RedirectTarget::parse(Some("http://127.7.8.9/cb"), None).unwrap();
+        assert_eq!(
+            t.host,
+            LoopbackHost::V4(std::net::Ipv4Addr::new(127, 7, 8, 9))
+        );
         assert!(RedirectTarget::parse(Some("https://localhost"), None).is_err());
         assert!(RedirectTarget::parse(Some("http://0.0.0.0:80"), None).is_err());
         assert!(RedirectTarget::parse(Some("http://evil.example"), None).is_err());
