@@ -31,6 +31,8 @@ enum Act {
     FaviconFirst,
     /// Post the answer with another state.
     ForgeState,
+    /// Post a forged answer (another code, another state) first, then the real one.
+    StrayStateFirst,
     /// Sign in with another nonce in the authorize URL (the ID token then carries it).
     ForgeNonce,
     /// Skip the identity provider: post `error=access_denied` with the right state straight to
@@ -134,6 +136,14 @@ impl FakeBrowser {
                     *v = "forged-state".into();
                 }
             }
+        }
+        if self.act == Act::StrayStateFirst {
+            let forged = form_urlencoded::Serializer::new(String::new())
+                .append_pair("code", "stray-code")
+                .append_pair("state", "forged-state")
+                .finish();
+            let stray = loopback(&action, "POST", Some(&forged)).await;
+            self.pages.lock().unwrap().push(stray);
         }
         if self.act == Act::FaviconFirst {
             let origin = action.trim_end_matches('/').to_owned();
@@ -314,13 +324,14 @@ async fn a_declined_sign_in_shows_the_failure_page() {
 }
 
 #[tokio::test]
-async fn a_forged_state_ends_the_flow_without_redeeming() {
+async fn a_forged_state_is_refused_and_the_deadline_says_state_mismatch() {
     let emu = emulator().await;
     let app = public_app(&emu).build().unwrap();
     let browser = FakeBrowser::new(&emu, Act::ForgeState);
     let err = app
         .acquire_token_interactive([ids::USER_SCOPE])
         .browser_opener(browser.clone())
+        .timeout(Duration::from_secs(2))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::StateMismatch), "{err:?}");
@@ -363,6 +374,28 @@ async fn a_nonce_mismatch_fails_and_caches_nothing() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn a_stray_answer_with_a_wrong_state_does_not_end_the_flow() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::StrayStateFirst);
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .timeout(Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(result.account.is_some());
+    let pages = browser.pages(2).await;
+    assert_eq!(pages[0].0, 400);
+    assert!(pages[0].1.contains("state_mismatch"));
+    assert_eq!(pages[1].0, 200);
+    // Only the real answer's code was redeemed.
+    let tokens = sent(&emu, "POST", "/oauth2/v2.0/token");
+    assert_eq!(tokens.len(), 1);
+    assert_ne!(tokens[0].form_param("code"), Some("stray-code"));
 }
 
 #[tokio::test]

@@ -122,8 +122,9 @@ impl<'a> AcquireTokenInteractive<'a> {
     }
 
     /// Give up with [`Error::Timeout`] when the browser has not answered within `timeout`
-    /// (default: wait until answered or cancelled). Covers the wait for the browser only, not
-    /// the code redemption that follows.
+    /// (default: wait until answered or cancelled), or with [`Error::StateMismatch`] when the
+    /// only answers were refused for a wrong or missing `state`. Covers the wait for the browser
+    /// only, not the code redemption that follows.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -289,13 +290,7 @@ impl<'a> AcquireTokenInteractive<'a> {
             auth_uri: &flow.auth_uri,
             abort_uri: &abort_uri,
         };
-        let wait = listener.wait(&expect);
-        let response = match self.timeout {
-            Some(limit) => tokio::time::timeout(limit, wait)
-                .await
-                .map_err(|_| Error::Timeout)??,
-            None => wait.await?,
-        };
+        let response = listener.wait(&expect, self.timeout).await?;
         // The answer is in: stop listening before the (networked) redemption.
         drop(listener);
 
