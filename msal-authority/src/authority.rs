@@ -57,11 +57,6 @@ impl fmt::Display for Authority {
     }
 }
 
-/// Whether a host is this machine (the only place plain http is tolerated, for tests).
-pub(crate) fn is_loopback(host: &str) -> bool {
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1") || host.starts_with("127.")
-}
-
 fn invalid(url: &str, why: &str) -> Error {
     // Show a bounded prefix so the user can spot the typo, minus any `user:password@`.
     let mut shown: String = url.chars().take(200).collect();
@@ -172,7 +167,9 @@ impl Authority {
             .to_ascii_lowercase();
         let scheme = match parsed.scheme() {
             "https" => "https",
-            "http" if allow_http_loopback && is_loopback(&host) => "http",
+            // Only IP literals in 127.0.0.0/8, [::1] and localhost: a DNS name that starts with
+            // `127.` resolves wherever its owner likes.
+            "http" if allow_http_loopback && msal_core::http::is_loopback_host(&host) => "http",
             "http" => {
                 return Err(invalid(
                     url,
@@ -416,6 +413,13 @@ mod tests {
         assert!(Authority::parse_with("http://localhost/tenant", true).is_ok());
         assert!(Authority::parse_with("http://127.0.0.1:8080/tenant", false).is_err());
         assert!(Authority::parse_with("http://evil.example/tenant", true).is_err());
+        assert!(Authority::parse_with("http://127.9.8.7/tenant", true).is_ok());
+        assert!(Authority::parse_with("http://[::1]:8080/tenant", true).is_ok());
+        // DNS names that look like loopback addresses resolve wherever their owner likes.
+        for host in ["127.evil.example", "127.0.0.1.nip.io"] {
+            let url = format!("http://{host}/tenant");
+            assert!(Authority::parse_with(&url, true).is_err(), "{host}");
+        }
         let a = Authority::parse("https://127.0.0.1:8443/8eaef023").unwrap();
         assert_eq!((a.host(), a.port()), ("127.0.0.1", Some(8443)));
         assert_eq!(a.url(), "https://127.0.0.1:8443/8eaef023");

@@ -79,7 +79,7 @@ impl AuthorityMetadata {
                         u.scheme() == "https"
                             || (allow_http_loopback
                                 && u.scheme() == "http"
-                                && u.host_str().is_some_and(crate::authority::is_loopback))
+                                && u.host_str().is_some_and(msal_core::http::is_loopback_host))
                     });
                     if ok {
                         Ok(Some(s.clone()))

@@ -339,6 +339,34 @@ impl TransportError {
     }
 }
 
+/// Whether `host` names this machine: `localhost` (any case), an IPv4 literal in 127.0.0.0/8,
+/// or the IPv6 loopback `::1` (bracketed or not). DNS names are never loopback, whatever they
+/// start with: `127.0.0.1.nip.io` resolves wherever its owner likes.
+///
+/// The one test every "plain http is tolerated here" and "this is a local redirect" decision
+/// uses, so the rule cannot drift between crates.
+///
+/// ```
+/// use msal_core::http::is_loopback_host;
+/// assert!(is_loopback_host("127.0.0.1") && is_loopback_host("127.8.9.10"));
+/// assert!(is_loopback_host("[::1]") && is_loopback_host("LocalHost"));
+/// assert!(!is_loopback_host("127.evil.example") && !is_loopback_host("127.0.0.1.nip.io"));
+/// ```
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Ok(v4) = host.parse::<std::net::Ipv4Addr>() {
+        return v4.is_loopback();
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<std::net::Ipv6Addr>()
+        .is_ok_and(|v6| v6 == std::net::Ipv6Addr::LOCALHOST)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +384,33 @@ mod tests {
         assert_eq!(clients.select(&Ok(1), Some(pin), |_| Ok(2)).unwrap(), 2);
         // Built once: a second build would give 3.
         assert_eq!(clients.select(&Ok(1), Some(pin), |_| Ok(3)).unwrap(), 2);
+    }
+
+    #[test]
+    fn loopback_hosts_are_ip_literals_or_localhost() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "127.evil.example",
+            "127.0.0.1.nip.io",
+            "127.0.0.1.",
+            "localhost.example",
+            "128.0.0.1",
+            "0.0.0.0",
+            "[::]",
+            "[::ffff:127.0.0.1]",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

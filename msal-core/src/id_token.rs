@@ -50,16 +50,32 @@ pub struct IdTokenClaims {
     )]
     pub aud: Vec<String>,
     /// Expiry (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exp: Option<i64>,
     /// Issued at (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iat: Option<i64>,
     /// Not before (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nbf: Option<i64>,
     /// When the user authenticated (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auth_time: Option<i64>,
     /// Every other claim.
     #[serde(flatten)]
@@ -79,6 +95,25 @@ fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>,
         Aud::Many(v) => v,
         Aud::Null(()) => Vec::new(),
     })
+}
+
+/// A NumericDate (RFC 7519 §2): seconds since the epoch, which "can be non-integer". Whole
+/// seconds are kept (rounded down); `null` is no value; anything else, or a number outside
+/// `i64`, is an error rather than a claim silently dropped.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error as _;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    n.as_f64()
+        .map(f64::floor)
+        // `i64::MAX as f64` rounds up to 2^63, which is out of range: compare with `<`.
+        .filter(|f| f.is_finite() && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+        .map(|f| Some(f as i64))
+        .ok_or_else(|| D::Error::custom("a NumericDate claim is out of range"))
 }
 
 /// Decodes the payload segment of a JWT into a JSON object, without checking the signature.
@@ -115,8 +150,14 @@ pub fn decode_jwt_payload(
 /// ```
 pub fn decode_unverified(id_token: &str) -> Result<IdTokenClaims, IdTokenError> {
     let map = decode_jwt_payload(id_token)?;
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| IdTokenError::Malformed(format!("unexpected claim types: {e}")))
+    // serde's message quotes the offending value ("invalid type: string \"...\""), which is
+    // token content: say only that a claim is mistyped.
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|_| {
+        IdTokenError::Malformed(
+            "a claim has an unexpected type (a date is not a number, a name is not a string)"
+                .into(),
+        )
+    })
 }
 
 /// base64url with or without padding (Entra omits it; some providers add it).
@@ -191,6 +232,42 @@ mod tests {
                 matches!(decode_unverified(bad), Err(IdTokenError::Malformed(_))),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn mistyped_claims_are_reported_without_their_values() {
+        for payload in [
+            r#"{"exp":"CANARY-soon"}"#,
+            r#"{"nonce":{"CANARY":1}}"#,
+            r#"{"name":["CANARY"]}"#,
+        ] {
+            let jwt = format!("{}.{}.sig", b64("{}"), b64(payload));
+            let e = decode_unverified(&jwt).unwrap_err();
+            assert!(matches!(e, IdTokenError::Malformed(_)), "{payload}");
+            assert!(!e.to_string().contains("CANARY"), "{e}");
+        }
+    }
+
+    #[test]
+    fn numeric_dates_may_be_fractional() {
+        let jwt = format!(
+            "{}.{}.sig",
+            b64("{}"),
+            b64(r#"{"auth_time":1700000000.75,"exp":1.7e9,"iat":null,"nbf":-1.5}"#)
+        );
+        let c = decode_unverified(&jwt).unwrap();
+        assert_eq!(c.auth_time, Some(1_700_000_000));
+        assert_eq!(c.exp, Some(1_700_000_000));
+        assert_eq!(c.iat, None);
+        assert_eq!(c.nbf, Some(-2));
+        for bad in [
+            r#"{"exp":1e300}"#,
+            r#"{"exp":true}"#,
+            r#"{"auth_time":"1"}"#,
+        ] {
+            let jwt = format!("{}.{}.sig", b64("{}"), b64(bad));
+            assert!(decode_unverified(&jwt).is_err(), "{bad}");
         }
     }
 

@@ -1,13 +1,17 @@
 //! What a successful token request gives the caller.
 
 use std::{
+    fmt,
     sync::Arc,
     time::{Duration, SystemTime},
 };
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AccessToken, Account, Clock, IdToken, IdTokenClaims, SystemClock};
+use crate::{
+    AccessToken, Account, AuthorizationCode, Clock, IdToken, IdTokenClaims, SystemClock,
+    token_response::ExtraKeys,
+};
 
 /// Where a token came from.
 #[non_exhaustive]
@@ -26,8 +30,10 @@ pub enum TokenSource {
 ///
 /// The refresh token is deliberately absent: it lives in the cache (as in MSAL.NET), so it
 /// cannot end up in an application's logs or session store.
+///
+/// `Debug` redacts the tokens and shows only the names of the [`extra`](Self::extra) fields.
 #[non_exhaustive]
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthenticationResult {
     /// The access token, or the Signed HTTP Request when `token_type` is `pop`.
     pub access_token: AccessToken,
@@ -53,11 +59,40 @@ pub struct AuthenticationResult {
     pub token_source: TokenSource,
     /// The correlation id of the request that produced it.
     pub correlation_id: Option<String>,
-    /// Other response fields (`foci`, managed identity's `resource`, ...). Never secrets.
+    /// The hybrid SPA flow's authorization code for the browser (`spa_code`), when the token
+    /// request asked for one (`return_spa_code=1`).
+    pub spa_code: Option<AuthorizationCode>,
+    /// The hybrid SPA flow's access token for the browser (`spa_accesstoken`), when sent.
+    pub spa_access_token: Option<AccessToken>,
+    /// Other response fields (`foci`, managed identity's `resource`, ...). Fields named like a
+    /// credential are dropped before they get here (see
+    /// [`is_secret_field`](crate::token_response::is_secret_field)).
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// The application's clock when it is not the system clock (`None`: [`SystemClock`]), kept
     /// optional so a result costs no allocation for it.
     clock: Option<Arc<dyn Clock>>,
+}
+
+impl fmt::Debug for AuthenticationResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthenticationResult")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_on", &self.expires_on)
+            .field("ext_expires_on", &self.ext_expires_on)
+            .field("refresh_on", &self.refresh_on)
+            .field("scopes", &self.scopes)
+            .field("id_token", &self.id_token)
+            .field("id_token_claims", &self.id_token_claims)
+            .field("account", &self.account)
+            .field("tenant_id", &self.tenant_id)
+            .field("token_source", &self.token_source)
+            .field("correlation_id", &self.correlation_id)
+            .field("spa_code", &self.spa_code)
+            .field("spa_access_token", &self.spa_access_token)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish_non_exhaustive()
+    }
 }
 
 impl AuthenticationResult {
@@ -82,6 +117,8 @@ impl AuthenticationResult {
             tenant_id: None,
             token_source,
             correlation_id: None,
+            spa_code: None,
+            spa_access_token: None,
             extra: serde_json::Map::new(),
             clock: None,
         }
@@ -143,5 +180,21 @@ mod tests {
         assert!(h.is_sensitive());
         assert_eq!(h.to_str().unwrap(), "Bearer at");
         assert!(!format!("{r:?}").contains("\"at\""));
+    }
+
+    #[test]
+    fn debug_shows_extra_field_names_only() {
+        let mut r = AuthenticationResult::new(
+            AccessToken::new("at"),
+            "Bearer",
+            crate::clock::from_unix_secs(1060),
+            TokenSource::IdentityProvider,
+        );
+        r.spa_code = Some(AuthorizationCode::new("SPA-CODE-CANARY"));
+        r.extra
+            .insert("unknown_field".into(), "VALUE-CANARY".into());
+        let debug = format!("{r:?}");
+        assert!(!debug.contains("CANARY"), "{debug}");
+        assert!(debug.contains("unknown_field"), "{debug}");
     }
 }

@@ -3,11 +3,15 @@
 //! Entra sends `expires_in` as a number, older endpoints (and managed identity) as a numeric
 //! string, and some managed-identity sources send `expires_on` instead. All of those are accepted;
 //! anything else is [`Error::InvalidResponse`]. Unknown fields are kept in `extra` unless they are
-//! secrets.
+//! secrets: the hybrid SPA flow's `spa_code` and `spa_accesstoken` are typed secrets, and any
+//! other field named like a credential (see [`is_secret_field`]) is dropped. `Debug` shows only
+//! the names of the `extra` fields, since a field this library does not know may still be one.
+
+use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::{AccessToken, Error, IdToken, RefreshToken};
+use crate::{AccessToken, AuthorizationCode, Error, IdToken, RefreshToken};
 
 /// Response fields that are secrets or are represented by typed fields, and so never go to `extra`.
 const TYPED_FIELDS: &[&str] = &[
@@ -22,10 +26,42 @@ const TYPED_FIELDS: &[&str] = &[
     "client_info",
     "scope",
     "foci",
+    "spa_code",
+    "spa_accesstoken",
 ];
 
-/// A parsed token response.
-#[derive(Debug, Clone, Default)]
+/// Whether a response field not otherwise known is named like a credential: a token, a code, an
+/// assertion, a secret, a password or a key. Such fields never reach `extra`, which is meant to
+/// be safe to log and to keep in a session.
+///
+/// ```
+/// use msal_core::token_response::is_secret_field;
+/// assert!(is_secret_field("spa_code") && is_secret_field("session_key_jwe"));
+/// assert!(is_secret_field("Broker_AccessToken") && is_secret_field("client_assertion"));
+/// assert!(!is_secret_field("resource") && !is_secret_field("token_type"));
+/// ```
+pub fn is_secret_field(name: &str) -> bool {
+    const ANYWHERE: &[&str] = &["token", "secret", "password", "assertion", "session_key"];
+    const SUFFIXES: &[&str] = &["code", "key", "verifier"];
+    let name = name.to_ascii_lowercase();
+    // `token_type` is the one "token" field that is a label, not a credential.
+    name != "token_type"
+        && (ANYWHERE.iter().any(|s| name.contains(s)) || SUFFIXES.iter().any(|s| name.ends_with(s)))
+}
+
+/// `Debug` of an `extra` map: its keys, never its values (a field unknown to this library may
+/// still hold a secret).
+pub(crate) struct ExtraKeys<'a>(pub(crate) &'a Map<String, Value>);
+
+impl fmt::Debug for ExtraKeys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+/// A parsed token response. `Debug` redacts the secrets and shows only the names of the
+/// `extra` fields.
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct TokenResponse {
     /// The access token.
@@ -50,8 +86,34 @@ pub struct TokenResponse {
     pub scope: Option<String>,
     /// Family id (`"1"` for Microsoft's first-party family).
     pub foci: Option<String>,
-    /// Every other field, e.g. managed identity's `resource`.
+    /// The hybrid SPA flow's authorization code for the browser (`spa_code`), when asked for.
+    pub spa_code: Option<AuthorizationCode>,
+    /// The hybrid SPA flow's access token for the browser (`spa_accesstoken`), when sent.
+    pub spa_access_token: Option<AccessToken>,
+    /// Every other field, e.g. managed identity's `resource`, except those named like a
+    /// credential ([`is_secret_field`]), which are dropped.
     pub extra: Map<String, Value>,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("ext_expires_in", &self.ext_expires_in)
+            .field("refresh_in", &self.refresh_in)
+            .field("expires_on", &self.expires_on)
+            .field("refresh_token", &self.refresh_token)
+            .field("id_token", &self.id_token)
+            .field("client_info", &self.client_info)
+            .field("scope", &self.scope)
+            .field("foci", &self.foci)
+            .field("spa_code", &self.spa_code)
+            .field("spa_access_token", &self.spa_access_token)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish()
+    }
 }
 
 /// A number, or a string holding a non-negative integer.
@@ -106,7 +168,7 @@ impl TokenResponse {
         };
         let extra = body
             .iter()
-            .filter(|(k, _)| !TYPED_FIELDS.contains(&k.as_str()))
+            .filter(|(k, _)| !TYPED_FIELDS.contains(&k.as_str()) && !is_secret_field(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         Ok(Self {
@@ -125,6 +187,12 @@ impl TokenResponse {
             client_info: string("client_info")?,
             scope: string("scope")?,
             foci,
+            spa_code: string("spa_code")?
+                .filter(|s| !s.is_empty())
+                .map(AuthorizationCode::new),
+            spa_access_token: string("spa_accesstoken")?
+                .filter(|s| !s.is_empty())
+                .map(AccessToken::new),
             extra,
         })
     }
@@ -163,6 +231,25 @@ mod tests {
         assert_eq!(r.foci.as_deref(), Some("1"));
         assert_eq!(r.extra.get("resource"), Some(&json!("r")));
         assert!(!r.extra.contains_key("refresh_token"));
+    }
+
+    #[test]
+    fn spa_code_and_other_secret_fields_stay_out_of_debug() {
+        let r = parse(json!({
+            "access_token": "at", "spa_code": "SPA-CODE-CANARY",
+            "spa_accesstoken": "SPA-AT-CANARY", "broker_refresh_token": "RT-CANARY",
+            "session_key": "KEY-CANARY", "resource": "VISIBLE-NAME-ONLY",
+        }))
+        .unwrap();
+        assert_eq!(r.spa_code.as_ref().unwrap().secret(), "SPA-CODE-CANARY");
+        assert_eq!(
+            r.spa_access_token.as_ref().unwrap().secret(),
+            "SPA-AT-CANARY"
+        );
+        assert_eq!(r.extra.keys().collect::<Vec<_>>(), ["resource"]);
+        let debug = format!("{r:?}");
+        assert!(!debug.contains("CANARY"), "{debug}");
+        assert!(debug.contains("\"resource\"") && !debug.contains("VISIBLE-NAME-ONLY"));
     }
 
     #[test]

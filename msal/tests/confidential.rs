@@ -340,6 +340,152 @@ async fn a_tampered_state_is_refused_without_redeeming_the_code() {
 }
 
 #[tokio::test]
+async fn a_nonce_mismatch_fails_and_caches_nothing() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let flow = app
+        .initiate_auth_code_flow([ids::USER_SCOPE])
+        .redirect_uri(ids::REDIRECT_URI)
+        .await
+        .unwrap();
+    let location = follow_authorize(&emu, &with_forged_nonce(flow.auth_uri())).await;
+    let e = app
+        .acquire_token_by_auth_code_flow(
+            &flow,
+            msal::AuthResponse::from_redirect_url(&location).unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::IdToken(msal::IdTokenError::NonceMismatch)),
+        "{e:?}"
+    );
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
+    // The rejected sign-in left nothing behind for acquire_token_silent to serve.
+    assert!(app.get_accounts().await.unwrap().is_empty());
+    assert_cache_empty(app.token_cache());
+}
+
+/// A token response for the emulator's test user whose ID token has `claims`.
+fn token_response_with_claims(claims: serde_json::Value) -> String {
+    use base64::Engine as _;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let client_info = b64(&serde_json::json!({"uid": ids::USER_OID, "utid": ids::TENANT_ID}));
+    let id_token = format!(
+        "{}.{}.sig",
+        b64(&serde_json::json!({"alg": "RS256"})),
+        b64(&claims)
+    );
+    serde_json::json!({
+        "token_type": "Bearer",
+        "access_token": "AT-CANARY",
+        "refresh_token": "RT-CANARY",
+        "expires_in": 3600,
+        "scope": ids::USER_SCOPE,
+        "client_info": client_info,
+        "id_token": id_token,
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn an_id_token_with_mistyped_claims_fails_the_checks_and_caches_nothing() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let user = |nonce: &str, exp: serde_json::Value| {
+        serde_json::json!({
+            "nonce": nonce, "exp": exp, "aud": ids::CONFIDENTIAL_CLIENT_ID,
+            "oid": ids::USER_OID, "tid": ids::TENANT_ID, "preferred_username": ids::USER_UPN,
+        })
+    };
+    for (forge_nonce, is_expected) in [
+        (
+            false,
+            (|e| matches!(e, msal::IdTokenError::Malformed(_))) as fn(&_) -> bool,
+        ),
+        (true, |e| matches!(e, msal::IdTokenError::NonceMismatch)),
+    ] {
+        let flow = app
+            .initiate_auth_code_flow([ids::USER_SCOPE])
+            .redirect_uri(ids::REDIRECT_URI)
+            .await
+            .unwrap();
+        let sent_nonce = url::Url::parse(flow.auth_uri())
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "nonce")
+            .unwrap()
+            .1
+            .into_owned();
+        let nonce = if forge_nonce { "forged" } else { &sent_nonce };
+        let body = token_response_with_claims(user(nonce, "soon-CANARY".into()));
+        emu.add_fault(FaultRule::new(
+            Endpoint::Token,
+            1,
+            Fault::Status {
+                status: 200,
+                retry_after: None,
+                body: Some(body),
+            },
+        ));
+        let location = follow_authorize(&emu, flow.auth_uri()).await;
+        let e = app
+            .acquire_token_by_auth_code_flow(
+                &flow,
+                msal::AuthResponse::from_redirect_url(&location).unwrap(),
+            )
+            .await
+            .unwrap_err();
+        match &e {
+            Error::IdToken(id) if is_expected(id) => {}
+            other => panic!("forged nonce {forge_nonce}: {other:?}"),
+        }
+        assert!(!e.to_string().contains("CANARY"), "{e}");
+        assert!(!format!("{e:?}").contains("CANARY"), "{e:?}");
+        assert!(app.get_accounts().await.unwrap().is_empty());
+        assert_cache_empty(app.token_cache());
+    }
+}
+
+#[tokio::test]
+async fn a_spa_code_in_the_response_is_a_secret_of_the_result() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    let body = serde_json::json!({
+        "token_type": "Bearer", "access_token": "AT-CANARY", "expires_in": 3600,
+        "spa_code": "SPA-CODE-CANARY", "spa_accesstoken": "SPA-AT-CANARY",
+        "some_new_token": "NEW-TOKEN-CANARY", "resource": "visible",
+    });
+    emu.add_fault(FaultRule::new(
+        Endpoint::Token,
+        1,
+        Fault::Status {
+            status: 200,
+            retry_after: None,
+            body: Some(body.to_string()),
+        },
+    ));
+    let result = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    assert_eq!(
+        result.spa_code.as_ref().unwrap().secret(),
+        "SPA-CODE-CANARY"
+    );
+    assert_eq!(
+        result.spa_access_token.as_ref().unwrap().secret(),
+        "SPA-AT-CANARY"
+    );
+    assert_eq!(result.extra.get("resource"), Some(&"visible".into()));
+    assert!(!result.extra.contains_key("some_new_token"));
+    let debug = format!("{result:?}");
+    assert!(!debug.contains("CANARY"), "{debug}");
+}
+
+#[tokio::test]
 async fn on_behalf_of_is_cached_by_assertion() {
     let emu = emulator().await;
     let pca = public_app(&emu).build().unwrap();

@@ -31,6 +31,13 @@ enum Act {
     FaviconFirst,
     /// Post the answer with another state.
     ForgeState,
+    /// Post a forged answer (another code, another state) first, then the real one.
+    StrayStateFirst,
+    /// Sign in with another nonce in the authorize URL (the ID token then carries it).
+    ForgeNonce,
+    /// Skip the identity provider: post `error=access_denied` with the right state straight to
+    /// the redirect URI the sign-in URL names (at the address it names).
+    DeclineDirectly,
     /// Open nothing and never answer (the user walked away).
     Idle,
     /// Fail to open.
@@ -84,6 +91,25 @@ impl FakeBrowser {
             assert_eq!(status, 200);
             url = unescape(between(&page, "href=\"", "\"").expect("a link"));
         }
+        if self.act == Act::DeclineDirectly {
+            let auth = url::Url::parse(&url).unwrap();
+            let param = |name: &str| {
+                auth.query_pairs()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap()
+            };
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("error", "access_denied")
+                .append_pair("state", &param("state"))
+                .finish();
+            let answer = loopback(&param("redirect_uri"), "POST", Some(&body)).await;
+            self.pages.lock().unwrap().push(answer);
+            return;
+        }
+        if self.act == Act::ForgeNonce {
+            url = with_forged_nonce(&url);
+        }
         let mut request = msal::http::HttpRequest::new(Vec::new());
         *request.uri_mut() = url.parse().unwrap();
         let answer = self.http.send(request).await.unwrap();
@@ -110,6 +136,14 @@ impl FakeBrowser {
                     *v = "forged-state".into();
                 }
             }
+        }
+        if self.act == Act::StrayStateFirst {
+            let forged = form_urlencoded::Serializer::new(String::new())
+                .append_pair("code", "stray-code")
+                .append_pair("state", "forged-state")
+                .finish();
+            let stray = loopback(&action, "POST", Some(&forged)).await;
+            self.pages.lock().unwrap().push(stray);
         }
         if self.act == Act::FaviconFirst {
             let origin = action.trim_end_matches('/').to_owned();
@@ -154,15 +188,21 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// A plain HTTP/1.1 request to the loopback listener (always reached on 127.0.0.1).
+/// A plain HTTP/1.1 request to the loopback listener, at the address the URL names (127.0.0.1
+/// for `localhost`).
 async fn loopback(url: &str, method: &str, form: Option<&str>) -> (u16, String) {
     let url = url::Url::parse(url).unwrap();
     let port = url.port().unwrap();
+    let ip: std::net::IpAddr = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.into(),
+        Some(url::Host::Ipv6(ip)) => ip.into(),
+        _ => std::net::Ipv4Addr::LOCALHOST.into(),
+    };
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     };
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut stream = TcpStream::connect((ip, port)).await.unwrap();
     let body = form.unwrap_or_default();
     let request = format!(
         "{method} {target} HTTP/1.1\r\nHost: localhost:{port}\r\n\
@@ -239,6 +279,8 @@ async fn signs_in_through_the_browser_and_caches_the_account() {
     assert_eq!(token.form_param("redirect_uri"), Some(redirect.as_str()));
     assert!(token.form_param("code_verifier").is_some());
     assert!(!token.form_param("scope").unwrap().contains("Other.Read"));
+    // Tagged as MSAL Python tags it: interactive (169), not authorization code (832).
+    assert_eq!(token.header("x-client-current-telemetry"), Some("4|169,0|"));
     assert!(
         token
             .header("X-AnchorMailbox")
@@ -282,13 +324,14 @@ async fn a_declined_sign_in_shows_the_failure_page() {
 }
 
 #[tokio::test]
-async fn a_forged_state_ends_the_flow_without_redeeming() {
+async fn a_forged_state_is_refused_and_the_deadline_says_state_mismatch() {
     let emu = emulator().await;
     let app = public_app(&emu).build().unwrap();
     let browser = FakeBrowser::new(&emu, Act::ForgeState);
     let err = app
         .acquire_token_interactive([ids::USER_SCOPE])
         .browser_opener(browser.clone())
+        .timeout(Duration::from_secs(2))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::StateMismatch), "{err:?}");
@@ -297,6 +340,62 @@ async fn a_forged_state_ends_the_flow_without_redeeming() {
     assert!(pages[0].1.contains("state_mismatch"));
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 0);
     assert!(app.get_accounts().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_nonce_mismatch_fails_and_caches_nothing() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::ForgeNonce);
+    let err = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::IdToken(msal::IdTokenError::NonceMismatch)),
+        "{err:?}"
+    );
+    assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
+    // Nothing of the rejected sign-in is left for acquire_token_silent to serve.
+    assert!(app.get_accounts().await.unwrap().is_empty());
+    assert_cache_empty(app.token_cache());
+    let account = msal::Account {
+        home_account_id: format!("{}.{}", ids::USER_OID, ids::TENANT_ID),
+        environment: "127.0.0.1".into(),
+        username: ids::USER_UPN.into(),
+        local_account_id: ids::USER_OID.into(),
+        realm: ids::TENANT_ID.into(),
+        authority_type: msal::AuthorityType::Mssts,
+        account_source: None,
+    };
+    assert!(
+        app.acquire_token_silent([ids::USER_SCOPE], &account)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_stray_answer_with_a_wrong_state_does_not_end_the_flow() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
+    let browser = FakeBrowser::new(&emu, Act::StrayStateFirst);
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .timeout(Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(result.account.is_some());
+    let pages = browser.pages(2).await;
+    assert_eq!(pages[0].0, 400);
+    assert!(pages[0].1.contains("state_mismatch"));
+    assert_eq!(pages[1].0, 200);
+    // Only the real answer's code was redeemed.
+    let tokens = sent(&emu, "POST", "/oauth2/v2.0/token");
+    assert_eq!(tokens.len(), 1);
+    assert_ne!(tokens[0].form_param("code"), Some("stray-code"));
 }
 
 #[tokio::test]
@@ -408,6 +507,31 @@ async fn the_port_and_redirect_uri_options() {
     let token = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     let redirect = token.form_param("redirect_uri").unwrap();
     assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback"));
+
+    // Another 127/8 address: the browser is sent there, so that is where we must listen (the
+    // emulator accepts only the usual loopback hosts, so the answer is posted directly).
+    let browser = FakeBrowser::new(&emu, Act::DeclineDirectly);
+    let answered = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .redirect_uri("http://127.0.0.2/callback")
+        .timeout(Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    if std::net::TcpListener::bind("127.0.0.2:0").is_ok() {
+        assert!(
+            matches!(answered, Error::AuthorizationDeclined(_)),
+            "{answered:?}"
+        );
+        assert!(browser.opened().contains("127.0.0.2%3A"));
+        assert_eq!(browser.pages(1).await[0].0, 400);
+    } else {
+        // 127.0.0.2 is not configured here: a typed error, never a listener elsewhere.
+        assert!(
+            matches!(answered, Error::InvalidArgument(_)),
+            "{answered:?}"
+        );
+    }
 
     let err = app
         .acquire_token_interactive([ids::USER_SCOPE])

@@ -326,6 +326,8 @@ impl AppCore {
         result.id_token_claims = claims;
         result.account = account;
         result.correlation_id = Some(correlation_id);
+        result.spa_code = response.spa_code.clone();
+        result.spa_access_token = response.spa_access_token.clone();
         result.extra = response.extra.clone();
         if let Some(foci) = &response.foci {
             result

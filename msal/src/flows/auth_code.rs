@@ -5,14 +5,18 @@
 //! the browser's answer against it (state, then nonce and `max_age` in the ID token) and redeems
 //! the code with the PKCE verifier.
 
-use std::{collections::BTreeMap, fmt, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt,
+    time::{Duration, SystemTime},
+};
 
 use base64::Engine as _;
 use msal_core::{
     AuthenticationResult, AuthorizationCode, Error, IdTokenError, Prompt, ResponseMode, Result,
-    ServiceError,
+    ServiceError, TokenResponse,
     clock::unix_secs,
-    id_token::ClientInfo,
+    id_token::{ClientInfo, decode_jwt_payload, decode_unverified},
     token_endpoint::{
         Form, scopes,
         telemetry::{ApiId, CacheInfo},
@@ -428,19 +432,17 @@ impl<'a> AcquireTokenByAuthCodeFlow<'a> {
             .and_then(ClientInfo::decode)
             .map(|ci| format!("Oid:{}@{}", ci.uid, ci.utid));
         let extra = RedeemCode {
+            api: ApiId::AcquireTokenByAuthorizationCode,
             code: AuthorizationCode::new(code),
             redirect_uri: self.flow.redirect_uri.clone(),
             code_verifier: Some(self.flow.code_verifier.clone()),
             anchor,
+            check: IdTokenCheck {
+                nonce: Some(sha256_hex(&self.flow.nonce)),
+                max_age: self.flow.max_age,
+            },
         };
-        let result = redeem_code(self.core, &requested, extra, &self.options).await?;
-        check_id_token(
-            &result,
-            Some(&sha256_hex(&self.flow.nonce)),
-            self.flow.max_age,
-            self.core,
-        )?;
-        Ok(result)
+        redeem_code(self.core, &requested, extra, &self.options).await
     }
 }
 
@@ -451,13 +453,30 @@ fn msal_core_eq(a: &str, b: &str) -> bool {
 into_future!(AcquireTokenByAuthCodeFlow, AuthenticationResult);
 
 pub(crate) struct RedeemCode {
+    /// The API the telemetry header names: the interactive flow redeems codes too, and MSAL
+    /// Python tags that 169, not 832 (`msal/application.py`, `acquire_token_interactive`).
+    pub(crate) api: ApiId,
     pub(crate) code: AuthorizationCode,
     pub(crate) redirect_uri: Option<String>,
     pub(crate) code_verifier: Option<String>,
     pub(crate) anchor: Option<String>,
+    /// What the ID token must show before anything is cached.
+    pub(crate) check: IdTokenCheck,
 }
 
-/// POSTs the authorization_code grant and caches the result.
+/// The ID-token checks a code redemption makes before its tokens reach the cache.
+#[derive(Debug, Default)]
+pub(crate) struct IdTokenCheck {
+    /// The `nonce` claim the ID token must carry (the SHA-256 hex of the flow's nonce, or the
+    /// raw nonce the caller of the legacy API passed).
+    pub(crate) nonce: Option<String>,
+    /// `max_age` in seconds, checked against `auth_time`.
+    pub(crate) max_age: Option<u64>,
+}
+
+/// POSTs the authorization_code grant, checks the ID token, and only then caches the result:
+/// the tokens of a sign-in that fails the nonce or `max_age` check must never be served later
+/// by `acquire_token_silent`.
 pub(crate) async fn redeem_code(
     core: &AppCore,
     requested: &[String],
@@ -480,40 +499,55 @@ pub(crate) async fn redeem_code(
             &metadata.token_endpoint,
             form,
             options,
-            ApiId::AcquireTokenByAuthorizationCode,
+            r.api,
             CacheInfo::NotApplicable,
             &correlation_id,
             r.anchor,
             None,
         )
         .await?;
+    check_id_token(&response, &r.check, core.now())?;
     let redeemed = Redeemed::new(response, requested, "authorization_code", correlation_id);
     crate::flows::pop::finish_with_scheme(core, redeemed, options).await
 }
 
-/// The two ID-token checks MSAL still makes: the nonce and `max_age` (MSAL Python 1.38+ checks only these, in
-/// `msal/oauth2cli/oidc.py` `decode_id_token`; OpenID Connect Core 1.0 §3.1.3.7).
+/// The two ID-token checks MSAL still makes: the nonce and `max_age` (as MSAL Python's
+/// `msal/oauth2cli/oidc.py`, `obtain_token_by_auth_code_flow`).
+///
+/// They fail closed: the nonce is read from the raw payload, so a wrong or non-string nonce is
+/// [`IdTokenError::NonceMismatch`] whatever the other claims look like, and an ID token whose
+/// claims do not decode is [`IdTokenError::Malformed`] rather than a token with no claims to
+/// check. As in MSAL Python, a response without an ID token has nothing to check.
 pub(crate) fn check_id_token(
-    result: &AuthenticationResult,
-    expected_nonce: Option<&str>,
-    max_age: Option<u64>,
-    core: &AppCore,
+    response: &TokenResponse,
+    check: &IdTokenCheck,
+    now: SystemTime,
 ) -> Result<()> {
-    let Some(claims) = &result.id_token_claims else {
+    if check.nonce.is_none() && check.max_age.is_none() {
+        return Ok(());
+    }
+    let Some(id_token) = &response.id_token else {
         return Ok(());
     };
-    if let Some(expected) = expected_nonce
-        && claims.nonce.as_deref().map(|n| msal_core_eq(n, expected)) != Some(true)
-    {
-        return Err(Error::IdToken(IdTokenError::NonceMismatch));
+    let payload = decode_jwt_payload(id_token.secret())?;
+    if let Some(expected) = &check.nonce {
+        let nonce_ok = match payload.get("nonce") {
+            Some(serde_json::Value::String(n)) => msal_core_eq(n, expected),
+            _ => false,
+        };
+        if !nonce_ok {
+            return Err(Error::IdToken(IdTokenError::NonceMismatch));
+        }
     }
-    if let Some(max_age) = max_age {
+    // Every claim must decode: a mistyped `exp` must not turn into "no claims, nothing to check".
+    let claims = decode_unverified(id_token.secret())?;
+    if let Some(max_age) = check.max_age {
         let auth_time = claims
             .auth_time
             .ok_or(Error::IdToken(IdTokenError::AuthTimeMissing))?;
-        let now = i64::try_from(unix_secs(core.now())).unwrap_or(i64::MAX);
+        let now = i64::try_from(unix_secs(now)).unwrap_or(i64::MAX);
         let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
-        if now - AUTH_TIME_SKEW_SECS > auth_time.saturating_add(max_age) {
+        if now.saturating_sub(AUTH_TIME_SKEW_SECS) > auth_time.saturating_add(max_age) {
             return Err(Error::IdToken(IdTokenError::MaxAgeExceeded));
         }
     }
@@ -542,6 +576,76 @@ mod tests {
         assert!(repeated.to_string().contains("`state`"));
         let it: AuthResponse = [("code", "x")].into_iter().collect();
         assert_eq!(it.get("code"), Some("x"));
+    }
+
+    /// A token response whose ID token has `payload` as its claims.
+    fn response_with_claims(payload: &str) -> TokenResponse {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let body = serde_json::json!({
+            "access_token": "at",
+            "id_token": format!("{}.{}.sig", b64(r#"{"alg":"none"}"#), b64(payload)),
+        });
+        let serde_json::Value::Object(map) = body else {
+            unreachable!("a JSON object literal")
+        };
+        TokenResponse::from_json(http::StatusCode::OK, map).unwrap()
+    }
+
+    fn check(nonce: Option<&str>, max_age: Option<u64>, payload: &str) -> Result<()> {
+        let check = IdTokenCheck {
+            nonce: nonce.map(str::to_owned),
+            max_age,
+        };
+        let now = msal_core::clock::from_unix_secs(1_700_000_000);
+        check_id_token(&response_with_claims(payload), &check, now)
+    }
+
+    fn id_token_error(r: Result<()>) -> IdTokenError {
+        match r {
+            Err(Error::IdToken(e)) => e,
+            other => panic!("expected an ID-token error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_nonce_fails_whatever_the_other_claims_look_like() {
+        for payload in [
+            r#"{"nonce":"other","exp":"soon"}"#,
+            r#"{"nonce":"other","auth_time":1.5e9}"#,
+            r#"{"nonce":5}"#,
+            r#"{"nonce":null}"#,
+            r#"{"exp":"soon"}"#,
+        ] {
+            let e = id_token_error(check(Some("n1"), None, payload));
+            assert!(matches!(e, IdTokenError::NonceMismatch), "{payload}: {e:?}");
+        }
+        assert!(check(Some("n1"), None, r#"{"nonce":"n1"}"#).is_ok());
+    }
+
+    #[test]
+    fn undecodable_claims_fail_a_flow_that_checks_them() {
+        for payload in [
+            r#"{"nonce":"n1","exp":"CANARY-soon"}"#,
+            r#"{"nonce":"n1","name":["CANARY"]}"#,
+            r#"{"nonce":"n1","auth_time":"CANARY"}"#,
+        ] {
+            let e = id_token_error(check(Some("n1"), Some(60), payload));
+            assert!(matches!(e, IdTokenError::Malformed(_)), "{payload}: {e:?}");
+            assert!(!e.to_string().contains("CANARY"), "{e}");
+        }
+        let e = id_token_error(check(None, Some(60), r#"{"exp":"soon"}"#));
+        assert!(matches!(e, IdTokenError::Malformed(_)), "{e:?}");
+        // Nothing asked for, nothing checked: an odd claim elsewhere is not this flow's business.
+        assert!(check(None, None, r#"{"exp":"soon"}"#).is_ok());
+    }
+
+    #[test]
+    fn max_age_reads_fractional_auth_times() {
+        let e = id_token_error(check(None, Some(60), r#"{"auth_time":1600000000.5}"#));
+        assert!(matches!(e, IdTokenError::MaxAgeExceeded), "{e:?}");
+        assert!(check(None, Some(60), r#"{"auth_time":1699999990.5}"#).is_ok());
+        let e = id_token_error(check(None, Some(60), r#"{"sub":"s"}"#));
+        assert!(matches!(e, IdTokenError::AuthTimeMissing), "{e:?}");
     }
 
     #[test]

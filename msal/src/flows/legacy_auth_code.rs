@@ -7,7 +7,7 @@ use msal_core::{
 
 use crate::{
     app::core::AppCore,
-    flows::auth_code::{RedeemCode, check_id_token, redeem_code},
+    flows::auth_code::{IdTokenCheck, RedeemCode, redeem_code},
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -138,14 +138,17 @@ impl<'a> AcquireTokenByAuthorizationCode<'a> {
     /// Redeems the code.
     pub async fn send(self) -> Result<AuthenticationResult> {
         let r = RedeemCode {
+            api: msal_core::token_endpoint::telemetry::ApiId::AcquireTokenByAuthorizationCode,
             code: self.code,
             redirect_uri: self.redirect_uri,
             code_verifier: None,
             anchor: None,
+            check: IdTokenCheck {
+                nonce: self.nonce,
+                max_age: None,
+            },
         };
-        let result = redeem_code(self.core, &self.scopes, r, &self.options).await?;
-        check_id_token(&result, self.nonce.as_deref(), None, self.core)?;
-        Ok(result)
+        redeem_code(self.core, &self.scopes, r, &self.options).await
     }
 }
 

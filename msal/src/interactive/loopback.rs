@@ -10,6 +10,7 @@ use std::{
     io,
     net::{Ipv4Addr, Ipv6Addr, SocketAddr},
     pin::Pin,
+    sync::atomic::{AtomicBool, Ordering},
     task::Poll,
     time::Duration,
 };
@@ -41,7 +42,11 @@ const BIND_ATTEMPTS: usize = 5;
 pub(crate) enum LoopbackHost {
     /// `localhost`: the browser may resolve it to either address, so both are bound.
     Localhost,
-    V4,
+    /// An IPv4 literal in 127.0.0.0/8: exactly that address is bound. Binding 127.0.0.1 for
+    /// a redirect to 127.0.0.2 would send the browser to an address any local process could
+    /// hold, and hand it the code.
+    V4(Ipv4Addr),
+    /// `[::1]`.
     V6,
 }
 
@@ -61,6 +66,9 @@ pub(crate) struct Expect<'e> {
     pub(crate) abort_uri: &'e str,
 }
 
+/// What one request means for the sign-in: `None` keeps waiting, `Some` ends it, except
+/// `Some(Err(Error::StateMismatch))`, an answer refused for its `state`, after which
+/// [`Loopback::wait`] keeps waiting too.
 type Outcome = Option<Result<AuthResponse>>;
 type Connection<'c> = Pin<Box<dyn Future<Output = Outcome> + Send + 'c>>;
 
@@ -72,7 +80,7 @@ impl Loopback {
         let v4 = SocketAddr::from((Ipv4Addr::LOCALHOST, wanted));
         let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, wanted));
         match host {
-            LoopbackHost::V4 => Self::single(v4, wanted).await,
+            LoopbackHost::V4(ip) => Self::single(SocketAddr::from((ip, wanted)), wanted).await,
             LoopbackHost::V6 => Self::single(v6, wanted).await,
             LoopbackHost::Localhost => {
                 for _ in 0..BIND_ATTEMPTS {
@@ -126,8 +134,37 @@ impl Loopback {
     }
 
     /// Serves until an answer ends the sign-in: `Ok` with a code (state checked), or the error
-    /// the answer carried. Stray requests are answered and the wait goes on.
-    pub(crate) async fn wait(&self, expect: &Expect<'_>) -> Result<AuthResponse> {
+    /// the answer carried, or `timeout` passes ([`Error::Timeout`]).
+    ///
+    /// Stray requests are answered and the wait goes on: a favicon or a reload gets a 404, and
+    /// an answer whose `state` is wrong or missing gets the failure page, as MSAL Python's
+    /// `msal/oauth2cli/authcode.py` does, so that any local process that can reach the port
+    /// cannot end the sign-in (and its code is never redeemed). When the deadline passes after
+    /// such an answer, the error is [`Error::StateMismatch`], which says more than a timeout.
+    pub(crate) async fn wait(
+        &self,
+        expect: &Expect<'_>,
+        timeout: Option<Duration>,
+    ) -> Result<AuthResponse> {
+        let refused = AtomicBool::new(false);
+        let answered = self.serve_until_answered(expect, &refused);
+        let Some(limit) = timeout else {
+            return answered.await;
+        };
+        match tokio::time::timeout(limit, answered).await {
+            Ok(done) => done,
+            Err(_) if refused.load(Ordering::Relaxed) => Err(Error::StateMismatch),
+            Err(_) => Err(Error::Timeout),
+        }
+    }
+
+    /// Serves connections until one ends the sign-in; notes in `refused` any answer refused for
+    /// its `state`.
+    async fn serve_until_answered(
+        &self,
+        expect: &Expect<'_>,
+        refused: &AtomicBool,
+    ) -> Result<AuthResponse> {
         let mut connections: Vec<Connection<'_>> = Vec::new();
         std::future::poll_fn(|cx| {
             for listener in &self.listeners {
@@ -152,6 +189,12 @@ impl Loopback {
             let mut i = 0;
             while i < connections.len() {
                 match connections[i].as_mut().poll(cx) {
+                    // Not this sign-in's answer (or a forgery): refused, keep waiting.
+                    Poll::Ready(Some(Err(Error::StateMismatch))) => {
+                        tracing::warn!(target: "msal::interactive", "refused an answer on the loopback redirect whose state does not match; still waiting");
+                        refused.store(true, Ordering::Relaxed);
+                        drop(connections.swap_remove(i));
+                    }
                     Poll::Ready(Some(done)) => return Poll::Ready(done),
                     Poll::Ready(None) => {
                         drop(connections.swap_remove(i));
@@ -489,6 +532,92 @@ mod tests {
         let (status, _, outcome) = judge(&request, &e);
         assert_eq!(status, 400);
         assert!(outcome.is_none());
+    }
+
+    /// Posts `body` to the listener on `port`; returns the answer's status.
+    async fn post_to(port: u16, body: &str) -> u16 {
+        let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .await
+            .unwrap();
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: \
+             application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).await.unwrap();
+        answer[9..12].parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_wrong_state_is_refused_and_the_wait_goes_on() {
+        let t = Templates::default();
+        let e = expect(&t);
+        let listener = Loopback::bind(LoopbackHost::V4(Ipv4Addr::LOCALHOST), None)
+            .await
+            .unwrap();
+        let port = listener.port();
+        let browser = async {
+            assert_eq!(post_to(port, "code=stray&state=forged").await, 400);
+            assert_eq!(post_to(port, "code=stray").await, 400);
+            assert_eq!(post_to(port, "error=access_denied&state=forged").await, 400);
+            assert_eq!(post_to(port, "code=real&state=s1").await, 200);
+        };
+        let (answer, ()) = tokio::join!(listener.wait(&e, Some(Duration::from_secs(10))), browser);
+        assert_eq!(answer.unwrap().get("code"), Some("real"));
+    }
+
+    #[tokio::test]
+    async fn the_deadline_after_a_refused_answer_is_a_state_mismatch() {
+        let t = Templates::default();
+        let e = expect(&t);
+        let listener = Loopback::bind(LoopbackHost::V4(Ipv4Addr::LOCALHOST), None)
+            .await
+            .unwrap();
+        let port = listener.port();
+        let limit = Some(Duration::from_millis(500));
+        let (answer, status) = tokio::join!(
+            listener.wait(&e, limit),
+            post_to(port, "code=stray&state=forged")
+        );
+        assert_eq!(status, 400);
+        assert!(matches!(answer, Err(Error::StateMismatch)), "{answer:?}");
+        // A favicon request is no answer at all: the deadline is a plain timeout.
+        let favicon = async {
+            let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                .await
+                .unwrap();
+            s.write_all(b"GET /favicon.ico HTTP/1.1\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).await.unwrap();
+            answer
+        };
+        let (answer, page) = tokio::join!(listener.wait(&e, limit), favicon);
+        assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+        assert!(matches!(answer, Err(Error::Timeout)), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn a_loopback_literal_is_bound_exactly() {
+        let ip = Ipv4Addr::new(127, 0, 0, 2);
+        let listener = match Loopback::bind(LoopbackHost::V4(ip), None).await {
+            Ok(l) => l,
+            // Some systems configure 127.0.0.1 only; then binding fails, typed, rather than
+            // falling back to another address.
+            Err(e) => {
+                assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+                return;
+            }
+        };
+        let addrs: Vec<SocketAddr> = listener
+            .listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap())
+            .collect();
+        assert_eq!(addrs, [SocketAddr::from((ip, listener.port()))]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use pages::Templates;
 use crate::{
     ParentWindow,
     app::core::AppCore,
-    flows::auth_code::{AuthorizeParams, RedeemCode, build_flow, check_id_token, redeem_code},
+    flows::auth_code::{AuthorizeParams, IdTokenCheck, RedeemCode, build_flow, redeem_code},
     request::{RequestOptions, into_future},
 };
 
@@ -122,8 +122,9 @@ impl<'a> AcquireTokenInteractive<'a> {
     }
 
     /// Give up with [`Error::Timeout`] when the browser has not answered within `timeout`
-    /// (default: wait until answered or cancelled). Covers the wait for the browser only, not
-    /// the code redemption that follows.
+    /// (default: wait until answered or cancelled), or with [`Error::StateMismatch`] when the
+    /// only answers were refused for a wrong or missing `state`. Covers the wait for the browser
+    /// only, not the code redemption that follows.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -135,9 +136,10 @@ impl<'a> AcquireTokenInteractive<'a> {
         self
     }
 
-    /// The redirect URI: `http://localhost`, `http://127.0.0.1` or `http://[::1]`, with an
-    /// optional path and port (default `http://localhost:{port}`). The port actually bound is
-    /// sent.
+    /// The redirect URI: `http://localhost`, an address in 127.0.0.0/8 such as
+    /// `http://127.0.0.1`, or `http://[::1]`, with an optional path and port (default
+    /// `http://localhost:{port}`). The listener binds exactly the address named (127.0.0.1 and
+    /// [::1] for `localhost`), and the port actually bound is sent.
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.params.redirect_uri = Some(uri.into());
         self
@@ -288,13 +290,7 @@ impl<'a> AcquireTokenInteractive<'a> {
             auth_uri: &flow.auth_uri,
             abort_uri: &abort_uri,
         };
-        let wait = listener.wait(&expect);
-        let response = match self.timeout {
-            Some(limit) => tokio::time::timeout(limit, wait)
-                .await
-                .map_err(|_| Error::Timeout)??,
-            None => wait.await?,
-        };
+        let response = listener.wait(&expect, self.timeout).await?;
         // The answer is in: stop listening before the (networked) redemption.
         drop(listener);
 
@@ -307,15 +303,17 @@ impl<'a> AcquireTokenInteractive<'a> {
             .and_then(ClientInfo::decode)
             .map(|ci| format!("Oid:{}@{}", ci.uid, ci.utid));
         let redeem = RedeemCode {
+            api: msal_core::token_endpoint::telemetry::ApiId::AcquireTokenInteractive,
             code,
             redirect_uri: Some(redirect_uri),
             code_verifier: Some(flow.code_verifier.clone()),
             anchor,
+            check: IdTokenCheck {
+                nonce: Some(sha256_hex(&flow.nonce)),
+                max_age: flow.max_age,
+            },
         };
-        let result = redeem_code(core, &self.scopes, redeem, &self.options).await?;
-        let nonce_hash = sha256_hex(&flow.nonce);
-        check_id_token(&result, Some(&nonce_hash), flow.max_age, core)?;
-        Ok(result)
+        redeem_code(core, &self.scopes, redeem, &self.options).await
     }
 }
 
@@ -350,13 +348,18 @@ impl RedirectTarget {
         if url.scheme() != "http" || url.fragment().is_some() {
             return Err(invalid());
         }
+        // The same loopback test the authority check uses; then which listener it needs.
+        if !url
+            .host_str()
+            .is_some_and(msal_core::http::is_loopback_host)
+        {
+            return Err(invalid());
+        }
         let host = match url.host() {
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
-                LoopbackHost::Localhost
-            }
-            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => LoopbackHost::V4,
-            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => LoopbackHost::V6,
-            _ => return Err(invalid()),
+            Some(url::Host::Domain(_)) => LoopbackHost::Localhost,
+            Some(url::Host::Ipv4(ip)) => LoopbackHost::V4(ip),
+            Some(url::Host::Ipv6(_)) => LoopbackHost::V6,
+            None => return Err(invalid()),
         };
         let port = match (url.port(), port) {
             (Some(a), Some(b)) if b != 0 && a != b => {
@@ -430,12 +433,18 @@ mod tests {
         assert_eq!(t.host, LoopbackHost::Localhost);
         assert_eq!(t.redirect_uri(1234), "http://localhost:1234");
         let t = RedirectTarget::parse(Some("http://127.0.0.1/callback"), Some(8400)).unwrap();
-        assert_eq!(t.host, LoopbackHost::V4);
+        assert_eq!(t.host, LoopbackHost::V4(std::net::Ipv4Addr::LOCALHOST));
         assert_eq!(t.port, Some(8400));
         assert_eq!(t.redirect_uri(8400), "http://127.0.0.1:8400/callback");
         let t = RedirectTarget::parse(Some("http://[::1]:5000"), None).unwrap();
         assert_eq!(t.host, LoopbackHost::V6);
         assert_eq!(t.port, Some(5000));
+        // The listener binds the very address the browser is sent to.
+        let t = RedirectTarget::parse(Some("http://127.7.8.9/cb"), None).unwrap();
+        assert_eq!(
+            t.host,
+            LoopbackHost::V4(std::net::Ipv4Addr::new(127, 7, 8, 9))
+        );
         assert!(RedirectTarget::parse(Some("https://localhost"), None).is_err());
         assert!(RedirectTarget::parse(Some("http://0.0.0.0:80"), None).is_err());
         assert!(RedirectTarget::parse(Some("http://evil.example"), None).is_err());

@@ -154,3 +154,35 @@ pub fn sent(emu: &Emulator, method: &str, path_suffix: &str) -> Vec<LoggedReques
         .filter(|r| r.method == method && r.path.ends_with(path_suffix))
         .collect()
 }
+
+/// Asserts that `cache` holds no account and no token of any kind (the sections MSAL Python's
+/// serialization has are all empty or absent).
+pub fn assert_cache_empty(cache: &msal::TokenCache) {
+    let json: serde_json::Value = serde_json::from_str(&cache.serialize()).unwrap();
+    for section in ["Account", "AccessToken", "RefreshToken", "IdToken"] {
+        let entries = json
+            .get(section)
+            .and_then(serde_json::Value::as_object)
+            .map_or(0, serde_json::Map::len);
+        assert_eq!(entries, 0, "the cache has {section} entries");
+    }
+}
+
+/// `auth_uri` with its `nonce` parameter replaced: the identity provider then puts another
+/// nonce in the ID token, as a replayed or injected answer would.
+pub fn with_forged_nonce(auth_uri: &str) -> String {
+    let mut url = url::Url::parse(auth_uri).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "nonce" {
+                "forged-nonce".into()
+            } else {
+                v
+            };
+            (k.into_owned(), v.into_owned())
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
+}
