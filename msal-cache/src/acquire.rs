@@ -28,7 +28,7 @@ pub trait TokenProvider: Sync {
     type Output: Clone + Send;
 
     /// The answer for a usable cached access token.
-    fn from_cache(
+    fn cached(
         &self,
         token: CachedAccessToken,
     ) -> impl Future<Output = Result<Self::Output, Error>> + Send;
@@ -94,7 +94,7 @@ where
         None => lookup.on_miss,
         Some(query) => match cache.find_access_token(query, clock.now()).await? {
             Some(token) => match token.freshness(clock.now()) {
-                Freshness::Fresh => return provider.from_cache(token).await,
+                Freshness::Fresh => return provider.cached(token).await,
                 Freshness::RefreshDue => {
                     fallback = Some(token);
                     CacheInfo::ProactivelyRefreshed
@@ -110,7 +110,7 @@ where
                 && let Some(token) = cache.find_access_token(query, clock.now()).await?
                 && token.freshness(clock.now()) == Freshness::Fresh
             {
-                return provider.from_cache(token).await;
+                return provider.cached(token).await;
             }
             provider.fetch(reason).await
         })
@@ -120,7 +120,7 @@ where
         (Err(e), Some(token)) if falls_back_to_cached_token(&e) => {
             tracing::warn!(target: "msal::cache", error = %e,
                 "proactive refresh failed; answering with the still-valid cached token");
-            provider.from_cache(token).await
+            provider.cached(token).await
         }
         (Err(e), _) => Err(e),
     }

@@ -177,6 +177,24 @@ async fn proactive_refresh_falls_back_to_the_cached_token() {
 }
 
 #[tokio::test]
+async fn proactive_refresh_does_not_fall_back_on_a_client_error() {
+    // The fallback rule of every cached flow: only failures a retry may cure (5xx, 429,
+    // timeouts, connection errors) answer with the still-valid cached token.
+    let em = emulator().await;
+    let clock = ManualClock::new(SystemTime::now());
+    let mi = client(SystemAssignedManagedIdentity, app_service_env(&em)).with_clock(clock.clone());
+    let first = mi.acquire_token_for_client(RESOURCE).await.unwrap();
+    clock.set(first.refresh_on.unwrap() + Duration::from_secs(60));
+    em.add_fault(FaultRule::status(Endpoint::AppService, 1, 400));
+    let refused = mi.acquire_token_for_client(RESOURCE).await;
+    assert!(
+        refused.is_err(),
+        "a 400 must not be answered from the cache"
+    );
+    assert_eq!(em.count("GET", "/msi/token"), 2);
+}
+
+#[tokio::test]
 async fn concurrent_callers_share_one_request() {
     let em = emulator().await;
     em.add_fault(FaultRule::new(

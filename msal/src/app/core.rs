@@ -23,7 +23,7 @@ use msal_core::{
 use serde_json::{Map, Value};
 
 use crate::{
-    app::hit::{CacheHit, HitMemo, usable_at},
+    app::hit::{CacheHit, HitMemo},
     request::RequestOptions,
 };
 
@@ -48,7 +48,7 @@ pub struct AppCore {
     pub(crate) region_flight: SingleFlight<(), Option<String>>,
     pub(crate) enable_pii_log: bool,
     /// One token request per cache key at a time (client credentials, silent refresh, OBO).
-    pub(crate) token_flights: SingleFlight<String, AuthenticationResult>,
+    pub(crate) token_flights: SingleFlight<TokenFlight, AuthenticationResult>,
     pub(crate) environments: std::sync::OnceLock<Arc<[String]>>,
     /// The last client-credentials hit per thread, reused while the cache is unchanged.
     pub(crate) app_hits: HitMemo,
@@ -73,6 +73,35 @@ impl fmt::Debug for AppCore {
 }
 
 /// Everything a flow needs to write a token response to the cache and shape the result.
+/// What makes two token requests the same request: the key of their single flight. Typed, so
+/// two flows can never collide, and a field forgotten in one flow's key is a compile error in
+/// every place that builds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum TokenFlight {
+    /// Client credentials for a tenant.
+    Client {
+        realm: String,
+        scopes: Vec<String>,
+        ext: BTreeMap<String, String>,
+        pop: bool,
+    },
+    /// A silent request for one account.
+    Silent {
+        home_account_id: String,
+        realm: String,
+        scopes: Vec<String>,
+        ext: BTreeMap<String, String>,
+        pop: bool,
+    },
+    /// On-behalf-of one incoming assertion (by its hash).
+    OnBehalfOf {
+        assertion_hash: String,
+        scopes: Vec<String>,
+        ext: BTreeMap<String, String>,
+        pop: bool,
+    },
+}
+
 pub(crate) struct Redeemed<'a> {
     pub(crate) response: TokenResponse,
     pub(crate) requested_scopes: &'a [String],
@@ -366,10 +395,5 @@ impl AppCore {
             correlation_id,
             self.result_clock.as_ref(),
         )
-    }
-
-    /// Whether a cached AT is usable now, and if not, why (for telemetry).
-    pub(crate) fn usable(&self, at: &CachedAccessToken) -> Result<(), CacheInfo> {
-        usable_at(at.expires_on(), at.refresh_on(), self.now())
     }
 }

@@ -11,33 +11,14 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::SystemTime,
 };
 
-use msal_cache::{CachedAccessToken, CachedIdToken};
+use msal_cache::{CachedAccessToken, CachedIdToken, Freshness};
 use msal_core::{
     AccessToken, Account, AuthenticationResult, Clock, IdToken, IdTokenClaims, TokenSource,
-    striped::Striped, token_endpoint::telemetry::CacheInfo,
+    striped::Striped,
 };
-
-/// Access tokens this close to expiry are treated as expired (MSAL's 5 minutes).
-pub(crate) const EXPIRY_BUFFER: Duration = Duration::from_secs(300);
-
-/// Whether a token expiring at `expires_on` (refresh due at `refresh_on`) may be returned at
-/// `now`, and if not, why (for telemetry).
-pub(crate) fn usable_at(
-    expires_on: SystemTime,
-    refresh_on: Option<SystemTime>,
-    now: SystemTime,
-) -> Result<(), CacheInfo> {
-    if expires_on <= now + EXPIRY_BUFFER {
-        Err(CacheInfo::CachedAccessTokenExpired)
-    } else if refresh_on.is_some_and(|r| r < now) {
-        Err(CacheInfo::ProactivelyRefreshed)
-    } else {
-        Ok(())
-    }
-}
 
 /// Everything a cache hit answers with, copied out of the cache entries.
 #[derive(Clone)]
@@ -95,8 +76,8 @@ impl CacheHit {
     }
 
     /// Whether the token may still be returned at `now`.
-    pub(crate) fn usable(&self, now: SystemTime) -> Result<(), CacheInfo> {
-        usable_at(self.expires_on, self.refresh_on, now)
+    pub(crate) fn is_fresh(&self, now: SystemTime) -> bool {
+        Freshness::of(self.expires_on, self.refresh_on, now) == Freshness::Fresh
     }
 
     /// The result. `requested` becomes its `scopes` when the grant is exactly what was asked for
@@ -207,7 +188,7 @@ impl HitMemo {
         }
         let matches = key.requested == requested
             && key.home_account_id.as_deref() == home_account_id
-            && slot.hit.usable(now).is_ok();
+            && slot.hit.is_fresh(now);
         matches.then_some(MatchingHit(slot))
     }
 
@@ -242,6 +223,8 @@ impl HitMemo {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn t(secs: u64) -> SystemTime {
@@ -327,19 +310,5 @@ mod tests {
                 .count()
         });
         assert!(misses >= 1);
-    }
-
-    #[test]
-    fn usable_until_the_buffer_and_the_refresh_time() {
-        assert!(usable_at(t(1000), None, t(699)).is_ok());
-        assert_eq!(
-            usable_at(t(1000), None, t(700)),
-            Err(CacheInfo::CachedAccessTokenExpired)
-        );
-        assert_eq!(
-            usable_at(t(10_000), Some(t(500)), t(501)),
-            Err(CacheInfo::ProactivelyRefreshed)
-        );
-        assert!(usable_at(t(10_000), Some(t(500)), t(500)).is_ok());
     }
 }

@@ -4,9 +4,12 @@
 //! ask at once, the regional endpoint when configured, and a proactive refresh after
 //! `refresh_on` that falls back to the still-valid cached token if the service is unavailable.
 
-use msal_cache::AccessTokenQuery;
+use msal_cache::{
+    AccessTokenQuery, CachedAccessToken,
+    acquire::{Lookup, TokenProvider, acquire},
+};
 use msal_core::{
-    AuthenticationResult, Error, Result,
+    AuthenticationResult, Result,
     token_endpoint::{
         Form, new_correlation_id, scopes,
         telemetry::{ApiId, CacheInfo},
@@ -16,7 +19,7 @@ use tracing::Instrument as _;
 
 use crate::{
     app::{
-        core::{AppCore, Redeemed},
+        core::{AppCore, Redeemed, TokenFlight},
         hit::CacheHit,
     },
     request::{BoxedResult, RequestOptions, request_options},
@@ -93,10 +96,10 @@ impl<'a> AcquireTokenForClient<'a> {
         ))
     }
 
-    async fn run(mut self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
+    async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
         let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
-        let generation = core.cache.generation();
+        let generation = core.cache.generation().filter(|_| plain);
         self.options.validate()?;
         let scopes = scopes::app_scopes(&self.scopes)?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
@@ -118,77 +121,35 @@ impl<'a> AcquireTokenForClient<'a> {
             Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
             None => query,
         };
-        let pop = pop_requested(&self.options);
-
-        let mut fallback = None;
-        let cache_info = if self.force_refresh || self.options.bypasses_cache() {
-            CacheInfo::ForceRefresh
+        let lookup = if self.force_refresh || self.options.bypasses_cache() {
+            Lookup::bypass()
         } else {
-            match core.cache.find_access_token(&query, core.now()).await? {
-                Some(at) => match core.usable(&at) {
-                    Ok(()) => {
-                        let hit = CacheHit::new(&at, None);
-                        if plain && let Some(generation) = generation {
-                            core.app_hits.remember(generation, None, &self.scopes, &hit);
-                        }
-                        let requested = std::mem::take(&mut self.scopes);
-                        let result =
-                            core.answer_from_hit(&hit, requested, None, caller_correlation_id);
-                        return crate::flows::pop::sign_if_requested(core, result, &self.options);
-                    }
-                    Err(CacheInfo::ProactivelyRefreshed) => {
-                        fallback = Some(at);
-                        CacheInfo::ProactivelyRefreshed
-                    }
-                    Err(reason) => reason,
-                },
-                None => CacheInfo::NoCachedAccessToken,
-            }
+            Lookup::cache(&query)
         };
-
-        // One request per (client, tenant, scopes, extension) at a time; the others wait for it.
-        let flight_key = format!(
-            "cc|{}|{}|{}|{:?}|{pop}",
-            core.client_id,
-            core.realm(),
-            scopes.join(" "),
-            ext
-        );
-        let forced = cache_info == CacheInfo::ForceRefresh;
-        let correlation_id = caller_correlation_id.unwrap_or_else(new_correlation_id);
-        let result = core
-            .token_flights
-            .run(flight_key, || async {
-                if !forced && fallback.is_none() {
-                    // A caller that led an earlier flight may have filled the cache meanwhile.
-                    if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
-                        && core.usable(&at).is_ok()
-                    {
-                        return Ok(core.result_from_cache(
-                            &at,
-                            self.scopes.clone(),
-                            None,
-                            None,
-                            Some(correlation_id.clone()),
-                        ));
-                    }
-                }
-                // Boxed: the network path's future is large, and keeping it out of line keeps the
-                // cache-hit future small (it is moved on every call).
-                Box::pin(self.request(&scopes, cache_info, &correlation_id, ext.clone())).await
-            })
-            .await;
+        // One request per (tenant, scopes, extension, binding) at a time.
+        let flight = TokenFlight::Client {
+            realm: core.realm().to_owned(),
+            scopes: scopes.clone(),
+            ext: ext.clone(),
+            pop: pop_requested(&self.options),
+        };
+        let request = ClientCredentialsRequest {
+            builder: &self,
+            scopes,
+            ext,
+            caller_correlation_id,
+            memo_generation: generation,
+        };
+        let result = acquire(
+            &core.cache,
+            lookup,
+            core.clock.as_ref(),
+            &core.token_flights,
+            flight,
+            &request,
+        )
+        .await?;
         // The flight carries the bound token; a PoP SHR is signed per caller, followers included.
-        let result = match (result, fallback) {
-            (Ok(r), _) => r,
-            (Err(e), Some(at))
-                if !e.is_interaction_required() && !matches!(e, Error::Configuration(_)) =>
-            {
-                tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                core.result_from_cache(&at, self.scopes.clone(), None, None, Some(correlation_id))
-            }
-            (Err(e), _) => return Err(e),
-        };
         crate::flows::pop::sign_if_requested(core, result, &self.options)
     }
 
@@ -232,6 +193,51 @@ impl<'a> AcquireTokenForClient<'a> {
         );
         redeemed.ext_cache_data = ext;
         crate::flows::pop::finish_bound(core, redeemed, &self.options).await
+    }
+}
+
+/// One client-credentials request as a provider of the shared cache pipeline.
+struct ClientCredentialsRequest<'r, 'a> {
+    builder: &'r AcquireTokenForClient<'a>,
+    scopes: Vec<String>,
+    ext: std::collections::BTreeMap<String, String>,
+    /// A correlation id is drawn only when a request is sent: a cache hit has nothing to
+    /// correlate, and generating one per hit would be most of a hit's cost.
+    caller_correlation_id: Option<String>,
+    /// The cache generation to memoise a hit under (plain requests only).
+    memo_generation: Option<u64>,
+}
+
+impl TokenProvider for ClientCredentialsRequest<'_, '_> {
+    type Output = AuthenticationResult;
+
+    async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
+        let core = self.builder.core;
+        let hit = CacheHit::new(&token, None);
+        if let Some(generation) = self.memo_generation {
+            core.app_hits
+                .remember(generation, None, &self.builder.scopes, &hit);
+        }
+        Ok(core.answer_from_hit(
+            &hit,
+            self.builder.scopes.clone(),
+            None,
+            self.caller_correlation_id.clone(),
+        ))
+    }
+
+    async fn fetch(&self, reason: CacheInfo) -> Result<AuthenticationResult> {
+        let correlation_id = self
+            .caller_correlation_id
+            .clone()
+            .unwrap_or_else(new_correlation_id);
+        // Boxed: the network path's future is large, and keeping it out of line keeps the
+        // cache-hit future small (it is moved on every call).
+        Box::pin(
+            self.builder
+                .request(&self.scopes, reason, &correlation_id, self.ext.clone()),
+        )
+        .await
     }
 }
 

@@ -2,7 +2,11 @@
 //! downstream API. Unlike MSAL Python, results are cached keyed by the SHA-256 of the incoming
 //! assertion (MSAL.NET's design), so a busy API does not call Entra for every request.
 
-use msal_cache::{AccessTokenQuery, keys::user_assertion_hash};
+use msal_cache::{
+    AccessTokenQuery, CachedAccessToken,
+    acquire::{Lookup, TokenProvider, acquire},
+    keys::user_assertion_hash,
+};
 use msal_core::{
     AccessToken, AuthenticationResult, Result,
     token_endpoint::{
@@ -12,7 +16,7 @@ use msal_core::{
 };
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::core::{AppCore, Redeemed, TokenFlight},
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -52,44 +56,46 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         let hash = user_assertion_hash(self.assertion.secret());
         let correlation_id = self.options.correlation_id();
         let ext = obo_ext_cache_data(&self.options, &hash);
-        // Telemetry says "not a cache API" (0), as MSAL Python's OBO does, unless forced.
-        let mut cache_info = CacheInfo::ForceRefresh;
-        if !self.force_refresh && !self.options.bypasses_cache() {
-            cache_info = CacheInfo::NotApplicable;
-            let query = AccessTokenQuery::app(
-                &core.client_id,
-                core.realm(),
-                core.environments().iter(),
-                &self.scopes,
-            )
-            .ext_cache_data(ext.clone())
-            .user_assertion_hash(hash.clone());
-            #[cfg(feature = "pop")]
-            let query = match &self.options.auth_scheme {
-                Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
-                None => query,
-            };
-            if let Some(at) = core.cache.find_access_token(&query, core.now()).await?
-                && core.usable(&at).is_ok()
-            {
-                let hit = core.result_from_cache(
-                    &at,
-                    self.scopes.clone(),
-                    None,
-                    None,
-                    Some(correlation_id),
-                );
-                return crate::flows::pop::sign_if_requested(core, hit, &self.options);
-            }
-        }
-        let pop = crate::flows::client_credentials::pop_requested(&self.options);
-        let key = format!("obo|{hash}|{}|{:?}|{pop}", self.scopes.join(" "), ext);
-        let result = core
-            .token_flights
-            .run(key, || {
-                self.request(hash.clone(), cache_info, correlation_id.clone())
-            })
-            .await?;
+        let forced = self.force_refresh || self.options.bypasses_cache();
+        let query = AccessTokenQuery::app(
+            &core.client_id,
+            core.realm(),
+            core.environments().iter(),
+            &self.scopes,
+        )
+        .ext_cache_data(ext.clone())
+        .user_assertion_hash(hash.clone());
+        #[cfg(feature = "pop")]
+        let query = match &self.options.auth_scheme {
+            Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
+            None => query,
+        };
+        let lookup = if forced {
+            Lookup::bypass()
+        } else {
+            Lookup::cache(&query)
+        };
+        let flight = TokenFlight::OnBehalfOf {
+            assertion_hash: hash.clone(),
+            scopes: self.scopes.clone(),
+            ext,
+            pop: crate::flows::client_credentials::pop_requested(&self.options),
+        };
+        let request = OnBehalfOfRequest {
+            builder: &self,
+            hash,
+            correlation_id,
+            forced,
+        };
+        let result = acquire(
+            &core.cache,
+            lookup,
+            core.clock.as_ref(),
+            &core.token_flights,
+            flight,
+            &request,
+        )
+        .await?;
         // The flight carries the bound token; each caller signs its own SHR.
         crate::flows::pop::sign_if_requested(core, result, &self.options)
     }
@@ -125,6 +131,40 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         redeemed.ext_cache_data = obo_ext_cache_data(&self.options, &hash);
         redeemed.user_assertion_hash = Some(hash);
         crate::flows::pop::finish_bound(core, redeemed, &self.options).await
+    }
+}
+
+/// One on-behalf-of request as a provider of the shared cache pipeline.
+struct OnBehalfOfRequest<'r, 'a> {
+    builder: &'r AcquireTokenOnBehalfOf<'a>,
+    hash: String,
+    correlation_id: String,
+    forced: bool,
+}
+
+impl TokenProvider for OnBehalfOfRequest<'_, '_> {
+    type Output = AuthenticationResult;
+
+    async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
+        Ok(self.builder.core.result_from_cache(
+            &token,
+            self.builder.scopes.clone(),
+            None,
+            None,
+            Some(self.correlation_id.clone()),
+        ))
+    }
+
+    async fn fetch(&self, _reason: CacheInfo) -> Result<AuthenticationResult> {
+        // Telemetry says "not a cache API" (0), as MSAL Python's OBO does, unless forced.
+        let reason = if self.forced {
+            CacheInfo::ForceRefresh
+        } else {
+            CacheInfo::NotApplicable
+        };
+        self.builder
+            .request(self.hash.clone(), reason, self.correlation_id.clone())
+            .await
     }
 }
 

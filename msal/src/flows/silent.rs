@@ -1,7 +1,10 @@
 //! `acquire_token_silent` (MSAL Python's `acquire_token_silent_with_error`): the cache, then the refresh tokens of the account, the
 //! app's family (FOCI) first when it is or may be a member.
 
-use msal_cache::{AccessTokenQuery, CachedRefreshToken, RefreshTokenQuery};
+use msal_cache::{
+    AccessTokenQuery, CachedAccessToken, CachedRefreshToken, RefreshTokenQuery,
+    acquire::{Lookup, TokenProvider, acquire},
+};
 use msal_core::{
     Account, AuthenticationResult, Error, InteractionReason, Result,
     token_endpoint::{
@@ -13,7 +16,7 @@ use tracing::Instrument as _;
 
 use crate::{
     app::{
-        core::{AppCore, Redeemed},
+        core::{AppCore, Redeemed, TokenFlight},
         hit::CacheHit,
     },
     flows::client_credentials::pop_requested,
@@ -116,50 +119,37 @@ impl<'a> AcquireTokenSilent<'a> {
             query = query.bound_to_key(core.pop_key()?.kid(), "pop");
         }
 
-        let mut fallback = None;
-        let cache_info = if self.force_refresh || self.options.bypasses_cache() {
-            CacheInfo::ForceRefresh
+        let lookup = if self.force_refresh || self.options.bypasses_cache() {
+            Lookup::bypass()
+        } else if pop_requested(&self.options) {
+            // Nothing bound to our key is cached: telemetry calls that a forced request.
+            Lookup::cache(&query).reason_when_missing(CacheInfo::ForceRefresh)
         } else {
-            match core.cache.find_access_token(&query, core.now()).await? {
-                Some(at) => match core.usable(&at) {
-                    Ok(()) => {
-                        return self
-                            .answer_from_cache(&at, correlation_id, generation)
-                            .await;
-                    }
-                    Err(CacheInfo::ProactivelyRefreshed) => {
-                        fallback = Some(at);
-                        CacheInfo::ProactivelyRefreshed
-                    }
-                    Err(reason) => reason,
-                },
-                None if pop_requested(&self.options) => CacheInfo::ForceRefresh,
-                None => CacheInfo::NoCachedAccessToken,
-            }
+            Lookup::cache(&query)
         };
-
-        let flight_key = format!(
-            "silent|{home}|{}|{}|{:?}|{}",
-            core.realm(),
-            self.scopes.join(" "),
+        let flight = TokenFlight::Silent {
+            home_account_id: home,
+            realm: core.realm().to_owned(),
+            scopes: self.scopes.clone(),
             ext,
-            pop_requested(&self.options)
-        );
-        let outcome = core
-            .token_flights
-            .run(flight_key, || {
-                Box::pin(self.refresh(cache_info, &correlation_id))
-            })
-            .await;
-        match (outcome, fallback) {
-            // The flight carries the bound token; each caller signs its own SHR.
-            (Ok(r), _) => crate::flows::pop::sign_if_requested(core, r, &self.options),
-            (Err(e), Some(at)) => {
-                tracing::warn!(target: "msal::app", error = %e, "proactive refresh failed; returning the cached token");
-                self.answer_from_cache(&at, correlation_id, None).await
-            }
-            (Err(e), None) => Err(e),
-        }
+            pop: pop_requested(&self.options),
+        };
+        let request = SilentRequest {
+            builder: &self,
+            correlation_id,
+            memo_generation: generation,
+        };
+        let result = acquire(
+            &core.cache,
+            lookup,
+            core.clock.as_ref(),
+            &core.token_flights,
+            flight,
+            &request,
+        )
+        .await?;
+        // The flight carries the bound token; each caller signs its own SHR.
+        crate::flows::pop::sign_if_requested(core, result, &self.options)
     }
 
     async fn answer_from_cache(
@@ -187,18 +177,12 @@ impl<'a> AcquireTokenSilent<'a> {
                 &hit,
             );
         }
-        #[allow(unused_mut)]
-        let mut result = core.answer_from_hit(
+        Ok(core.answer_from_hit(
             &hit,
             self.scopes.clone(),
             Some(self.account.clone()),
             Some(correlation_id),
-        );
-        #[cfg(feature = "pop")]
-        if let Some(scheme) = &self.options.auth_scheme {
-            result = crate::flows::pop::sign(core, result, scheme)?;
-        }
-        Ok(result)
+        ))
     }
 
     /// Tries the account's refresh tokens: the family's first when the app is (or may be) in
@@ -324,6 +308,28 @@ impl<'a> AcquireTokenSilent<'a> {
             result.account = Some(self.account.clone());
         }
         Ok(result)
+    }
+}
+
+/// One silent request as a provider of the shared cache pipeline.
+struct SilentRequest<'r, 'a> {
+    builder: &'r AcquireTokenSilent<'a>,
+    correlation_id: String,
+    /// The cache generation to memoise a hit under (plain requests only).
+    memo_generation: Option<u64>,
+}
+
+impl TokenProvider for SilentRequest<'_, '_> {
+    type Output = AuthenticationResult;
+
+    async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
+        self.builder
+            .answer_from_cache(&token, self.correlation_id.clone(), self.memo_generation)
+            .await
+    }
+
+    async fn fetch(&self, reason: CacheInfo) -> Result<AuthenticationResult> {
+        Box::pin(self.builder.refresh(reason, &self.correlation_id)).await
     }
 }
 
