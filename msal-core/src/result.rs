@@ -131,6 +131,98 @@ impl AuthenticationResult {
         self
     }
 
+    /// The access token, or the Signed HTTP Request when [`token_type`](Self::token_type) is
+    /// `pop`.
+    #[inline]
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// `Bearer`, `pop`, `ssh-cert`, ...
+    #[inline]
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// When the access token expires.
+    #[inline]
+    pub fn expires_on(&self) -> SystemTime {
+        self.expires_on
+    }
+
+    /// Extended expiry, for resilience during outages.
+    #[inline]
+    pub fn ext_expires_on(&self) -> Option<SystemTime> {
+        self.ext_expires_on
+    }
+
+    /// When to refresh proactively, if the service (or managed identity) said.
+    #[inline]
+    pub fn refresh_on(&self) -> Option<SystemTime> {
+        self.refresh_on
+    }
+
+    /// The granted scopes (the response's `scope`), else the requested ones.
+    #[inline]
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The ID token, for user flows.
+    #[inline]
+    pub fn id_token(&self) -> Option<&IdToken> {
+        self.id_token.as_ref()
+    }
+
+    /// The ID token's claims, decoded without validation.
+    #[inline]
+    pub fn id_token_claims(&self) -> Option<&IdTokenClaims> {
+        self.id_token_claims.as_ref()
+    }
+
+    /// The signed-in user; `None` for app-only and managed-identity tokens.
+    #[inline]
+    pub fn account(&self) -> Option<&Account> {
+        self.account.as_ref()
+    }
+
+    /// The tenant that issued the token.
+    #[inline]
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
+    }
+
+    /// Whether this came from the cache or the identity provider.
+    #[inline]
+    pub fn token_source(&self) -> TokenSource {
+        self.token_source
+    }
+
+    /// The correlation id of the request that produced it.
+    #[inline]
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    /// The hybrid SPA flow's authorization code for the browser (`spa_code`), when the token
+    /// request asked for one.
+    #[inline]
+    pub fn spa_code(&self) -> Option<&AuthorizationCode> {
+        self.spa_code.as_ref()
+    }
+
+    /// The hybrid SPA flow's access token for the browser (`spa_accesstoken`), when sent.
+    #[inline]
+    pub fn spa_access_token(&self) -> Option<&AccessToken> {
+        self.spa_access_token.as_ref()
+    }
+
+    /// Other response fields (`foci`, managed identity's `resource`, ...); never credentials.
+    #[inline]
+    pub fn extra(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.extra
+    }
+
     /// Time left before expiry, zero if already expired.
     pub fn expires_in(&self) -> Duration {
         let now = match &self.clock {

@@ -63,7 +63,7 @@ struct ManagedIdentityRequest<'a> {
 impl TokenProvider for ManagedIdentityRequest<'_> {
     type Output = AuthenticationResult;
 
-    async fn from_cache(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
+    async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
         tracing::debug!(target: "msal::managed_identity", resource = %self.resource, "token served from the cache");
         Ok(self.client.cached_result(&token, self.resource))
     }
