@@ -48,8 +48,8 @@ fn fail_next_refresh(emu: &Emulator, with_invalid_grant: bool) {
 }
 
 fn assert_fell_back(fallback: &AuthenticationResult, first: &AuthenticationResult) {
-    assert_eq!(fallback.token_source, TokenSource::Cache);
-    assert_eq!(fallback.access_token, first.access_token);
+    assert_eq!(fallback.token_source(), TokenSource::Cache);
+    assert_eq!(fallback.access_token(), first.access_token());
 }
 
 fn assert_refused_with_invalid_grant(outcome: msal::Result<AuthenticationResult>) {
@@ -100,7 +100,7 @@ async fn silent_refresh(invalid_grant: bool) {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
         .await
         .unwrap();
-    let account = first.account.clone().unwrap();
+    let account = first.account().cloned().unwrap();
     clock.advance(Duration::from_secs(REFRESH_IN + 1));
     fail_next_refresh(&emu, invalid_grant);
     let again = app.acquire_token_silent([ids::USER_SCOPE], &account).await;
@@ -143,14 +143,15 @@ async fn on_behalf_of_refresh(invalid_grant: bool) {
     .clock(clock.clone())
     .build()
     .unwrap();
-    let obo = |api: &ConfidentialClientApplication| {
-        api.acquire_token_on_behalf_of(user.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
-            .send()
-    };
-    let first = obo(&api).await.unwrap();
+    let first = api
+        .acquire_token_on_behalf_of(user.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .await
+        .unwrap();
     clock.advance(Duration::from_secs(REFRESH_IN + 1));
     fail_next_refresh(&emu, invalid_grant);
-    let again = obo(&api).await;
+    let again = api
+        .acquire_token_on_behalf_of(user.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .await;
     if invalid_grant {
         assert_refused_with_invalid_grant(again);
     } else {
