@@ -10,7 +10,7 @@ use msal_core::{
     AssertionContext, ClientCredential, Error, ManualClock, ManualSleep,
     http::{TransportError, TransportErrorKind},
     token_endpoint::{
-        Form, TokenEndpointClient, TokenEndpointConfig, TokenEndpointRequest,
+        Form, TokenEndpointClient, TokenEndpointConfig, TokenEndpointRequest, new_correlation_id,
         telemetry::{ApiId, CacheInfo},
     },
 };
@@ -55,7 +55,12 @@ async fn client_credentials_request(
         )
         .await
         .unwrap();
-    let mut req = TokenEndpointRequest::new(ENDPOINT, form, ApiId::AcquireTokenForClient);
+    let mut req = TokenEndpointRequest::new(
+        ENDPOINT,
+        form,
+        ApiId::AcquireTokenForClient,
+        new_correlation_id(),
+    );
     req.cache_info = CacheInfo::NoCachedAccessToken;
     req
 }
@@ -224,7 +229,12 @@ async fn invalid_grant_is_replayed_for_the_identical_request_for_a_minute() {
         .set("grant_type", "refresh_token")
         .set("refresh_token", "rt")
         .set("scope", "s");
-    let req = TokenEndpointRequest::new(ENDPOINT, form, ApiId::AcquireTokenSilent);
+    let req = TokenEndpointRequest::new(
+        ENDPOINT,
+        form,
+        ApiId::AcquireTokenSilent,
+        new_correlation_id(),
+    );
     http.push_json(
         400,
         r#"{"error":"invalid_grant","error_description":"AADSTS70000: revoked"}"#,

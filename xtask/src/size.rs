@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut form = Form::new();
     form.set("client_id", "c").set("grant_type", "client_credentials").set("scope", "https://graph.microsoft.com/.default");
     ClientCredential::secret("s").apply(&mut form, AssertionContext::new("c", endpoint.as_str()), None, &SystemClock, false).await?;
-    let result = client.obtain_token(TokenEndpointRequest::new(endpoint, form, ApiId::AcquireTokenForClient)).await;
+    let result = client.obtain_token(TokenEndpointRequest::new(endpoint, form, ApiId::AcquireTokenForClient, msal_core::token_endpoint::new_correlation_id())).await;
     println!("{}", result.is_ok());
     Ok(())
 }

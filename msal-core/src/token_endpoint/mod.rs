@@ -81,8 +81,14 @@ impl fmt::Debug for TokenEndpointRequest {
 }
 
 impl TokenEndpointRequest {
-    /// A request to `endpoint` with `form`, a new correlation id, and no telemetry reason.
-    pub fn new(endpoint: impl Into<String>, form: Form, api: ApiId) -> Self {
+    /// A request to `endpoint` with `form` under `correlation_id` (chosen once per call by the
+    /// flow, so the cache access, logs and the request share it), and no telemetry reason.
+    pub fn new(
+        endpoint: impl Into<String>,
+        form: Form,
+        api: ApiId,
+        correlation_id: impl Into<String>,
+    ) -> Self {
         Self {
             endpoint: endpoint.into(),
             form,
@@ -90,7 +96,7 @@ impl TokenEndpointRequest {
             anchor_mailbox: None,
             api,
             cache_info: CacheInfo::NotApplicable,
-            correlation_id: new_correlation_id(),
+            correlation_id: correlation_id.into(),
         }
     }
 }

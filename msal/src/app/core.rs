@@ -12,20 +12,11 @@ use msal_authority::{Authority, AuthorityMetadata, AuthorityResolver, Region};
 use msal_cache::{CachedAccessToken, TokenCache, TokenEvent};
 use msal_core::{
     Account, AsyncSleep, AuthenticationResult, ClientCredential, Clock, Env, Error, IdTokenClaims,
-    TokenResponse, TokenSource,
-    credential::AssertionContext,
-    single_flight::SingleFlight,
-    token_endpoint::{
-        Form, TokenEndpointClient, TokenEndpointRequest,
-        telemetry::{ApiId, CacheInfo},
-    },
+    TokenResponse, TokenSource, single_flight::SingleFlight, token_endpoint::TokenEndpointClient,
 };
 use serde_json::{Map, Value};
 
-use crate::{
-    app::hit::{CacheHit, HitMemo},
-    request::RequestOptions,
-};
+use crate::app::hit::{CacheHit, HitMemo};
 
 /// The shared state behind `PublicClientApplication` and `ConfidentialClientApplication`.
 /// Public only so the sealed trait can name it; unreachable from outside the crate.
@@ -102,41 +93,6 @@ pub(crate) enum TokenFlight {
     },
 }
 
-pub(crate) struct Redeemed<'a> {
-    pub(crate) response: TokenResponse,
-    pub(crate) requested_scopes: &'a [String],
-    pub(crate) grant_type: &'a str,
-    pub(crate) correlation_id: String,
-    pub(crate) username: Option<String>,
-    pub(crate) ext_cache_data: BTreeMap<String, String>,
-    pub(crate) skip_account_creation: bool,
-    pub(crate) user_assertion_hash: Option<String>,
-    pub(crate) redeemed_refresh_token: Option<msal_cache::CachedRefreshToken>,
-    pub(crate) key_id: Option<String>,
-}
-
-impl<'a> Redeemed<'a> {
-    pub(crate) fn new(
-        response: TokenResponse,
-        requested_scopes: &'a [String],
-        grant_type: &'a str,
-        correlation_id: String,
-    ) -> Self {
-        Self {
-            response,
-            requested_scopes,
-            grant_type,
-            correlation_id,
-            username: None,
-            ext_cache_data: BTreeMap::new(),
-            skip_account_creation: false,
-            user_assertion_hash: None,
-            redeemed_refresh_token: None,
-            key_id: None,
-        }
-    }
-}
-
 impl AppCore {
     /// Now, by the app's clock.
     pub(crate) fn now(&self) -> SystemTime {
@@ -206,52 +162,6 @@ impl AppCore {
         }
     }
 
-    /// Sends a grant: adds `client_info`, extra fields, claims and client authentication, then
-    /// posts through the shared token client.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn send_grant(
-        &self,
-        token_endpoint: &str,
-        mut form: Form,
-        options: &RequestOptions,
-        api: ApiId,
-        cache_info: CacheInfo,
-        correlation_id: &str,
-        anchor_mailbox: Option<String>,
-        fmi_path: Option<&str>,
-    ) -> Result<TokenResponse, Error> {
-        form.set("client_info", "1");
-        for (k, v) in &options.extra_body {
-            form.set(k.clone(), v.clone());
-        }
-        form.set_opt("claims", options.claims(&self.client_capabilities)?);
-        #[cfg(feature = "pop")]
-        if options.auth_scheme.is_some() {
-            let key = self.pop_key()?;
-            for (k, v) in msal_pop::token_request_fields(&key) {
-                form.set(k, v);
-            }
-        }
-        if let Some(cred) = &self.credential {
-            let mut ctx = AssertionContext::new(self.client_id.clone(), token_endpoint);
-            ctx.fmi_path = fmi_path.map(str::to_owned);
-            cred.apply(
-                &mut form,
-                ctx,
-                self.client_claims.as_ref(),
-                self.clock.as_ref(),
-                self.authority.is_adfs(),
-            )
-            .await?;
-        }
-        let mut request = TokenEndpointRequest::new(token_endpoint, form, api);
-        request.cache_info = cache_info;
-        request.correlation_id = correlation_id.to_owned();
-        request.anchor_mailbox = anchor_mailbox;
-        request.query = options.extra_query.clone();
-        self.client.obtain_token(request).await
-    }
-
     /// The app's PoP key (one is generated on first use when none was configured).
     #[cfg(feature = "pop")]
     pub(crate) fn pop_key(&self) -> Result<msal_pop::PopKey, Error> {
@@ -260,46 +170,40 @@ impl AppCore {
         })
     }
 
-    /// Writes a successful response to the cache and turns it into the caller's result.
-    pub(crate) async fn finish(&self, r: Redeemed<'_>) -> Result<AuthenticationResult, Error> {
-        let now = self.now();
-        let mut event = TokenEvent::new(
+    /// The cache event for `response` to a grant of this app: its client id, environment and
+    /// realm; flows add what else the cache must know (a username, an assertion hash, ...).
+    pub(crate) fn event<'r>(
+        &self,
+        response: &'r TokenResponse,
+        requested_scopes: &[String],
+        grant_type: &str,
+        correlation_id: &str,
+    ) -> TokenEvent<'r> {
+        TokenEvent::new(
             self.client_id.clone(),
             self.environment(),
             self.realm(),
-            r.requested_scopes,
-            &r.response,
-            r.grant_type,
+            requested_scopes,
+            response,
+            grant_type,
         )
-        .ext_cache_data(r.ext_cache_data.clone())
-        .skip_account_creation(r.skip_account_creation)
-        .correlation_id(r.correlation_id.clone());
-        if let Some(u) = &r.username {
-            event = event.username(u.clone());
-        }
-        if let Some(h) = &r.user_assertion_hash {
-            event = event.user_assertion_hash(h.clone());
-        }
-        if let Some(rt) = r.redeemed_refresh_token.clone() {
-            event = event.redeemed_refresh_token(rt);
-        }
-        if let Some(kid) = &r.key_id {
-            event = event
-                .key_id(kid.clone())
-                .token_type(r.response.token_type.clone());
-        }
-        let account = self.cache.add_token_response(event, now).await?;
-        let account = match account {
+        .correlation_id(correlation_id)
+    }
+
+    /// Writes a successful response to the cache and turns it into the caller's result.
+    pub(crate) async fn finish(
+        &self,
+        event: TokenEvent<'_>,
+    ) -> Result<AuthenticationResult, Error> {
+        let now = self.now();
+        let response = event.response;
+        let requested = event.requested_scopes.clone();
+        let correlation_id = event.correlation_id.clone().unwrap_or_default();
+        let account = match self.cache.add_token_response(event, now).await? {
             Some(a) => Some(a),
-            None => self.account_for_response(&r.response).await,
+            None => self.account_for_response(response).await,
         };
-        Ok(self.result_from_response(
-            r.response,
-            r.requested_scopes,
-            account,
-            r.correlation_id,
-            now,
-        ))
+        Ok(self.result_from_response(response, &requested, account, correlation_id, now))
     }
 
     /// The account a refresh response belongs to, when the cache write skipped account creation.
@@ -314,7 +218,7 @@ impl AppCore {
 
     pub(crate) fn result_from_response(
         &self,
-        response: TokenResponse,
+        response: &TokenResponse,
         requested_scopes: &[String],
         account: Option<Account>,
         correlation_id: String,

@@ -4,6 +4,7 @@
 pub(crate) mod builder;
 mod confidential;
 pub(crate) mod core;
+pub(crate) mod grant;
 pub(crate) mod hit;
 mod public;
 

@@ -17,16 +17,13 @@ use msal_core::{
     ServiceError, TokenResponse,
     clock::unix_secs,
     id_token::{ClientInfo, decode_jwt_payload, decode_unverified},
-    token_endpoint::{
-        Form, scopes,
-        telemetry::{ApiId, CacheInfo},
-    },
+    token_endpoint::{scopes, telemetry::ApiId},
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::core::AppCore,
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -485,30 +482,20 @@ pub(crate) async fn redeem_code(
 ) -> Result<AuthenticationResult> {
     options.validate()?;
     let decorated = scopes::decorate(requested, &core.exclude_scopes)?;
-    let metadata = core.metadata().await?;
     let correlation_id = options.correlation_id();
-    let mut form = Form::new();
-    form.set("client_id", core.client_id.clone())
-        .set("grant_type", "authorization_code")
-        .set("code", r.code.secret())
-        .set("scope", scopes::join(&decorated));
-    form.set_opt("redirect_uri", r.redirect_uri);
-    form.set_opt("code_verifier", r.code_verifier);
-    let response = core
-        .send_grant(
-            &metadata.token_endpoint,
-            form,
-            options,
-            r.api,
-            CacheInfo::NotApplicable,
-            &correlation_id,
-            r.anchor,
-            None,
-        )
-        .await?;
+    let mut grant = core
+        .grant(r.api, "authorization_code", options, &correlation_id)
+        .field("code", r.code.secret())
+        .scopes(&decorated)
+        .field_opt("redirect_uri", r.redirect_uri)
+        .field_opt("code_verifier", r.code_verifier);
+    if let Some(anchor) = r.anchor {
+        grant = grant.anchor_mailbox(anchor);
+    }
+    let response = grant.send().await?;
     check_id_token(&response, &r.check, core.now())?;
-    let redeemed = Redeemed::new(response, requested, "authorization_code", correlation_id);
-    crate::flows::pop::finish_with_scheme(core, redeemed, options).await
+    let event = core.event(&response, requested, "authorization_code", &correlation_id);
+    crate::flows::pop::finish_with_scheme(core, event, options).await
 }
 
 /// The two ID-token checks MSAL still makes: the nonce and `max_age` (as MSAL Python's

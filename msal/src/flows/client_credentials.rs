@@ -11,7 +11,7 @@ use msal_cache::{
 use msal_core::{
     AuthenticationResult, Result,
     token_endpoint::{
-        Form, new_correlation_id, scopes,
+        new_correlation_id, scopes,
         telemetry::{ApiId, CacheInfo},
     },
 };
@@ -19,7 +19,7 @@ use tracing::Instrument as _;
 
 use crate::{
     app::{
-        core::{AppCore, Redeemed, TokenFlight},
+        core::{AppCore, TokenFlight},
         hit::CacheHit,
     },
     request::{BoxedResult, RequestOptions, request_options},
@@ -168,31 +168,23 @@ impl<'a> AcquireTokenForClient<'a> {
             }
             None => metadata.token_endpoint.clone(),
         };
-        let mut form = Form::new();
-        form.set("client_id", core.client_id.clone())
-            .set("grant_type", "client_credentials")
-            .set("scope", scopes::join(scopes));
-        form.set_opt("fmi_path", self.fmi_path.clone());
         let response = core
-            .send_grant(
-                &token_endpoint,
-                form,
-                &self.options,
+            .grant(
                 ApiId::AcquireTokenForClient,
-                cache_info,
+                "client_credentials",
+                &self.options,
                 correlation_id,
-                None,
-                self.fmi_path.as_deref(),
             )
+            .scopes(scopes)
+            .fmi_path(self.fmi_path.as_deref())
+            .endpoint(token_endpoint)
+            .cache_info(cache_info)
+            .send()
             .await?;
-        let mut redeemed = Redeemed::new(
-            response,
-            scopes,
-            "client_credentials",
-            correlation_id.to_owned(),
-        );
-        redeemed.ext_cache_data = ext;
-        crate::flows::pop::finish_bound(core, redeemed, &self.options).await
+        let event = core
+            .event(&response, scopes, "client_credentials", correlation_id)
+            .ext_cache_data(ext);
+        crate::flows::pop::finish_bound(core, event, &self.options).await
     }
 }
 

@@ -12,16 +12,13 @@ use std::{
 use msal_core::{
     AuthenticationResult, Error, Result,
     token_endpoint::{
-        DEVICE_CODE_GRANT, Form,
-        response::lenient_u64_field,
-        scopes,
-        telemetry::{ApiId, CacheInfo},
+        DEVICE_CODE_GRANT, Form, response::lenient_u64_field, scopes, telemetry::ApiId,
     },
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::core::AppCore,
     request::{RequestOptions, into_future},
 };
 
@@ -230,35 +227,28 @@ impl<'a> AcquireTokenByDeviceFlow<'a> {
             if core.now() >= self.flow.expires_at {
                 return Err(Error::DeviceCodeExpired(None));
             }
-            let mut form = Form::new();
-            form.set("client_id", core.client_id.clone())
-                .set("grant_type", DEVICE_CODE_GRANT)
-                .set("device_code", self.flow.device_code.clone())
-                // MSAL Python also sends `code`: older service versions read it.
-                .set("code", self.flow.device_code.clone());
             let outcome = core
-                .send_grant(
-                    &metadata.token_endpoint,
-                    form,
-                    &self.options,
+                .grant(
                     ApiId::AcquireTokenByDeviceFlow,
-                    CacheInfo::NotApplicable,
+                    DEVICE_CODE_GRANT,
+                    &self.options,
                     &self.flow.correlation_id,
-                    None,
-                    None,
                 )
+                .field("device_code", self.flow.device_code.clone())
+                // MSAL Python also sends `code`: older service versions read it.
+                .field("code", self.flow.device_code.clone())
+                .endpoint(metadata.token_endpoint.clone())
+                .send()
                 .await;
             match outcome {
                 Ok(response) => {
-                    let scopes = self.flow.scopes.clone();
-                    let redeemed = Redeemed::new(
-                        response,
-                        &scopes,
+                    let event = core.event(
+                        &response,
+                        &self.flow.scopes,
                         DEVICE_CODE_GRANT,
-                        self.flow.correlation_id.clone(),
+                        &self.flow.correlation_id,
                     );
-                    return crate::flows::pop::finish_with_scheme(core, redeemed, &self.options)
-                        .await;
+                    return crate::flows::pop::finish_with_scheme(core, event, &self.options).await;
                 }
                 Err(e) => {
                     let code = e

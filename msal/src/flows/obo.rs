@@ -10,13 +10,13 @@ use msal_cache::{
 use msal_core::{
     AccessToken, AuthenticationResult, Result,
     token_endpoint::{
-        Form, scopes,
+        scopes,
         telemetry::{ApiId, CacheInfo},
     },
 };
 
 use crate::{
-    app::core::{AppCore, Redeemed, TokenFlight},
+    app::core::{AppCore, TokenFlight},
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -107,30 +107,25 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         correlation_id: String,
     ) -> Result<AuthenticationResult> {
         let core = self.core;
-        let metadata = core.metadata().await?;
         let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
-        let mut form = Form::new();
-        form.set("client_id", core.client_id.clone())
-            .set("grant_type", JWT_BEARER_GRANT)
-            .set("assertion", self.assertion.secret())
-            .set("requested_token_use", "on_behalf_of")
-            .set("scope", scopes::join(&decorated));
         let response = core
-            .send_grant(
-                &metadata.token_endpoint,
-                form,
-                &self.options,
+            .grant(
                 ApiId::AcquireTokenOnBehalfOf,
-                cache_info,
+                JWT_BEARER_GRANT,
+                &self.options,
                 &correlation_id,
-                None,
-                None,
             )
+            .field("assertion", self.assertion.secret())
+            .field("requested_token_use", "on_behalf_of")
+            .scopes(&decorated)
+            .cache_info(cache_info)
+            .send()
             .await?;
-        let mut redeemed = Redeemed::new(response, &self.scopes, JWT_BEARER_GRANT, correlation_id);
-        redeemed.ext_cache_data = obo_ext_cache_data(&self.options, &hash);
-        redeemed.user_assertion_hash = Some(hash);
-        crate::flows::pop::finish_bound(core, redeemed, &self.options).await
+        let event = core
+            .event(&response, &self.scopes, JWT_BEARER_GRANT, &correlation_id)
+            .ext_cache_data(obo_ext_cache_data(&self.options, &hash))
+            .user_assertion_hash(hash);
+        crate::flows::pop::finish_bound(core, event, &self.options).await
     }
 }
 

@@ -2,20 +2,18 @@
 //! key's `req_cnf`; the result's token is replaced by a Signed HTTP Request for the caller's
 //! request, signed fresh on every call (cache hits included).
 
+use msal_cache::TokenEvent;
 use msal_core::{AuthenticationResult, Result};
 
-use crate::{
-    app::core::{AppCore, Redeemed},
-    request::RequestOptions,
-};
+use crate::{app::core::AppCore, request::RequestOptions};
 
 /// Caches the response (bound to the PoP key when PoP was asked for) and shapes the result.
 pub(crate) async fn finish_with_scheme(
     core: &AppCore,
-    redeemed: Redeemed<'_>,
+    event: TokenEvent<'_>,
     options: &RequestOptions,
 ) -> Result<AuthenticationResult> {
-    let result = finish_bound(core, redeemed, options).await?;
+    let result = finish_bound(core, event, options).await?;
     sign_if_requested(core, result, options)
 }
 
@@ -23,17 +21,21 @@ pub(crate) async fn finish_with_scheme(
 /// with the bound token, unsigned: the caller signs per request (single-flight followers too).
 pub(crate) async fn finish_bound(
     core: &AppCore,
-    mut redeemed: Redeemed<'_>,
+    mut event: TokenEvent<'_>,
     options: &RequestOptions,
 ) -> Result<AuthenticationResult> {
     if let Some((key_id, _)) = options.bound_key()? {
-        redeemed.key_id = Some(key_id);
+        event.key_id = Some(key_id);
     }
     #[cfg(feature = "pop")]
     if options.auth_scheme.is_some() {
-        redeemed.key_id = Some(core.pop_key()?.kid().to_owned());
+        event.key_id = Some(core.pop_key()?.kid().to_owned());
     }
-    core.finish(redeemed).await
+    // A bound token keeps the type the service gave it (`pop`, `ssh-cert`).
+    if event.key_id.is_some() {
+        event.token_type = Some(event.response.token_type.clone());
+    }
+    core.finish(event).await
 }
 
 /// Signs an SHR over the result's token when the request asked for PoP.

@@ -3,13 +3,13 @@
 use msal_core::{
     AuthenticationResult, RefreshToken, Result,
     token_endpoint::{
-        Form, scopes,
+        scopes,
         telemetry::{ApiId, CacheInfo},
     },
 };
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::core::AppCore,
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -31,27 +31,21 @@ impl<'a> AcquireTokenByRefreshToken<'a> {
         let core = self.core;
         self.options.validate()?;
         let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
-        let metadata = core.metadata().await?;
         let correlation_id = self.options.correlation_id();
-        let mut form = Form::new();
-        form.set("client_id", core.client_id.clone())
-            .set("grant_type", "refresh_token")
-            .set("refresh_token", self.refresh_token.secret())
-            .set("scope", scopes::join(&decorated));
         let response = core
-            .send_grant(
-                &metadata.token_endpoint,
-                form,
-                &self.options,
+            .grant(
                 ApiId::AcquireTokenByRefreshToken,
-                CacheInfo::ForceRefresh,
+                "refresh_token",
+                &self.options,
                 &correlation_id,
-                None,
-                None,
             )
+            .field("refresh_token", self.refresh_token.secret())
+            .scopes(&decorated)
+            .cache_info(CacheInfo::ForceRefresh)
+            .send()
             .await?;
-        let redeemed = Redeemed::new(response, &self.scopes, "refresh_token", correlation_id);
-        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+        let event = core.event(&response, &self.scopes, "refresh_token", &correlation_id);
+        crate::flows::pop::finish_with_scheme(core, event, &self.options).await
     }
 }
 

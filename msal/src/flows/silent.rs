@@ -8,7 +8,7 @@ use msal_cache::{
 use msal_core::{
     Account, AuthenticationResult, Error, InteractionReason, Result,
     token_endpoint::{
-        Form, new_correlation_id, scopes,
+        new_correlation_id, scopes,
         telemetry::{ApiId, CacheInfo},
     },
 };
@@ -16,7 +16,7 @@ use tracing::Instrument as _;
 
 use crate::{
     app::{
-        core::{AppCore, Redeemed, TokenFlight},
+        core::{AppCore, TokenFlight},
         hit::CacheHit,
     },
     flows::client_credentials::pop_requested,
@@ -274,36 +274,29 @@ impl<'a> AcquireTokenSilent<'a> {
         correlation_id: &str,
     ) -> Result<AuthenticationResult> {
         let core = self.core;
-        let metadata = core.metadata().await?;
         let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
-        let mut form = Form::new();
-        form.set("client_id", core.client_id.clone())
-            .set("grant_type", "refresh_token")
-            .set("refresh_token", rt.secret().secret())
-            .set("scope", scopes::join(&decorated));
         let anchor = format!("Oid:{}", self.account.home_account_id.replacen('.', "@", 1));
         let response = core
-            .send_grant(
-                &metadata.token_endpoint,
-                form,
-                &self.options,
+            .grant(
                 ApiId::AcquireTokenSilent,
-                cache_info,
+                "refresh_token",
+                &self.options,
                 correlation_id,
-                Some(anchor),
-                None,
             )
+            .field("refresh_token", rt.secret().secret())
+            .scopes(&decorated)
+            .anchor_mailbox(anchor)
+            .cache_info(cache_info)
+            .send()
             .await?;
-        let mut redeemed = Redeemed::new(
-            response,
-            &self.scopes,
-            "refresh_token",
-            correlation_id.to_owned(),
-        );
-        redeemed.skip_account_creation = true;
-        redeemed.redeemed_refresh_token = Some(rt);
-        redeemed.ext_cache_data = self.options.ext_cache_data(None);
-        let mut result = crate::flows::pop::finish_bound(core, redeemed, &self.options).await?;
+        // A refresh writes no account (a concurrent sign-out is honoured) and updates the
+        // redeemed refresh token in place.
+        let event = core
+            .event(&response, &self.scopes, "refresh_token", correlation_id)
+            .skip_account_creation(true)
+            .redeemed_refresh_token(rt)
+            .ext_cache_data(self.options.ext_cache_data(None));
+        let mut result = crate::flows::pop::finish_bound(core, event, &self.options).await?;
         if result.account.is_none() {
             result.account = Some(self.account.clone());
         }

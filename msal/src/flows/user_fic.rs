@@ -4,14 +4,11 @@
 
 use msal_core::{
     AuthenticationResult, Error, Result,
-    token_endpoint::{
-        Form, scopes,
-        telemetry::{ApiId, CacheInfo},
-    },
+    token_endpoint::{scopes, telemetry::ApiId},
 };
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::core::AppCore,
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -48,41 +45,37 @@ impl<'a> AcquireTokenByUserFic<'a> {
             ));
         }
         let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
-        let metadata = core.metadata().await?;
         let correlation_id = self.options.correlation_id();
-        let mut form = Form::new();
-        form.set("client_id", core.client_id.clone())
-            .set("grant_type", "user_fic")
-            .set(
+        let grant = core
+            .grant(
+                ApiId::AcquireTokenByUserFic,
+                "user_fic",
+                &self.options,
+                &correlation_id,
+            )
+            .field(
                 "user_federated_identity_credential",
                 self.assertion.secret(),
             )
-            .set("scope", scopes::join(&decorated));
-        let (anchor, username) = match &self.user {
-            UserIdentifier::Username(u) => {
-                form.set("username", u.clone());
-                (format!("upn:{u}"), Some(u.clone()))
-            }
-            UserIdentifier::ObjectId(oid) => {
-                form.set("user_id", oid.clone());
-                (format!("Oid:{oid}@{}", core.authority.tenant()), None)
-            }
-        };
-        let response = core
-            .send_grant(
-                &metadata.token_endpoint,
-                form,
-                &self.options,
-                ApiId::AcquireTokenByUserFic,
-                CacheInfo::NotApplicable,
-                &correlation_id,
-                Some(anchor),
+            .scopes(&decorated);
+        let (grant, username) = match &self.user {
+            UserIdentifier::Username(u) => (
+                grant
+                    .field("username", u.clone())
+                    .anchor_mailbox(format!("upn:{u}")),
+                Some(u.clone()),
+            ),
+            UserIdentifier::ObjectId(oid) => (
+                grant
+                    .field("user_id", oid.clone())
+                    .anchor_mailbox(format!("Oid:{oid}@{}", core.authority.tenant())),
                 None,
-            )
-            .await?;
-        let mut redeemed = Redeemed::new(response, &self.scopes, "user_fic", correlation_id);
-        redeemed.username = username;
-        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+            ),
+        };
+        let response = grant.send().await?;
+        let mut event = core.event(&response, &self.scopes, "user_fic", &correlation_id);
+        event.username = username;
+        crate::flows::pop::finish_with_scheme(core, event, &self.options).await
     }
 }
 

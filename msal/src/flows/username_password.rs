@@ -3,14 +3,11 @@
 
 use msal_core::{
     AuthenticationResult, Error, Password, Result,
-    token_endpoint::{
-        Form, scopes,
-        telemetry::{ApiId, CacheInfo},
-    },
+    token_endpoint::{scopes, telemetry::ApiId},
 };
 
 use crate::{
-    app::core::{AppCore, Redeemed},
+    app::core::AppCore,
     request::{RequestOptions, into_future, request_options},
 };
 
@@ -42,28 +39,23 @@ impl<'a> AcquireTokenByUsernamePassword<'a> {
         if !core.authority.is_adfs() {
             self.check_user_realm(&correlation_id).await?;
         }
-        let metadata = core.metadata().await?;
-        let mut form = Form::new();
-        form.set("client_id", core.client_id.clone())
-            .set("grant_type", "password")
-            .set("username", self.username.clone())
-            .set("password", self.password.secret())
-            .set("scope", scopes::join(&decorated));
         let response = core
-            .send_grant(
-                &metadata.token_endpoint,
-                form,
-                &self.options,
+            .grant(
                 ApiId::AcquireTokenByUsernamePassword,
-                CacheInfo::NotApplicable,
+                "password",
+                &self.options,
                 &correlation_id,
-                Some(format!("upn:{}", self.username)),
-                None,
             )
+            .field("username", self.username.clone())
+            .field("password", self.password.secret())
+            .scopes(&decorated)
+            .anchor_mailbox(format!("upn:{}", self.username))
+            .send()
             .await?;
-        let mut redeemed = Redeemed::new(response, &self.scopes, "password", correlation_id);
-        redeemed.username = Some(self.username.clone());
-        crate::flows::pop::finish_with_scheme(core, redeemed, &self.options).await
+        let event = core
+            .event(&response, &self.scopes, "password", &correlation_id)
+            .username(self.username.clone());
+        crate::flows::pop::finish_with_scheme(core, event, &self.options).await
     }
 
     /// User realm discovery: federated accounts would need WS-Trust, which we do not implement.
