@@ -41,12 +41,10 @@ impl Emulator {
     /// Starts the https listener on `127.0.0.1` (port from the config, 0 = any), the plain-http
     /// managed-identity listener, and the Service Fabric https listener.
     ///
-    /// The first call in a process generates two RSA-2048 keys, which takes a moment in debug
-    /// builds; later calls reuse them.
+    /// It starts in milliseconds, in debug builds too: its RSA keys are fixed test keys compiled
+    /// into the crate (see `keys/README.md`), and the per-emulator TLS certificates are ECDSA.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
-        tokio::task::spawn_blocking(crypto::warm_up)
-            .await
-            .map_err(|e| EmulatorError::Crypto(e.to_string()))??;
+        crypto::warm_up()?;
 
         let https = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let http = TcpListener::bind(("127.0.0.1", config.http_port)).await?;
