@@ -155,6 +155,42 @@ impl Emulator {
         format!("{}/{}", self.shared.base_url, self.shared.config.tenant_id)
     }
 
+    /// The hosts an app must list in its builder's `known_authorities`: `["127.0.0.1"]`.
+    ///
+    /// An app validates any authority host that is not a Microsoft cloud by asking
+    /// `login.microsoftonline.com` (instance discovery) first. `127.0.0.1` is not one, so without
+    /// this the first token request goes to the real service, which is unreachable offline and
+    /// would not vouch for a loopback host anyway.
+    pub fn known_authorities(&self) -> Vec<String> {
+        vec!["127.0.0.1".to_owned()]
+    }
+
+    /// A [`ReqwestClient`](msal_http_reqwest::ReqwestClient) (msal's default transport, also
+    /// `msal::http::ReqwestClient`) for an app to use with this emulator: it trusts only this
+    /// emulator's CA, so an app wired to the emulator cannot reach a real service by mistake, and
+    /// it ignores `HTTPS_PROXY`, since a proxy cannot reach `127.0.0.1`.
+    ///
+    /// Fails with [`EmulatorError::Tls`] only if the client's TLS configuration cannot be built.
+    #[cfg(feature = "reqwest")]
+    pub fn http_client(&self) -> Result<msal_http_reqwest::ReqwestClient, EmulatorError> {
+        msal_http_reqwest::ReqwestClient::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate_pem(self.ca_pem().as_bytes())
+            .and_then(|builder| builder.no_proxy().build())
+            .map_err(|e| EmulatorError::Tls(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// Like [`http_client`](Self::http_client), for apps that use msal's `hyper` transport: a
+    /// [`HyperClient`](msal_http_hyper::HyperClient) that trusts only this emulator's CA.
+    #[cfg(feature = "hyper-client")]
+    pub fn hyper_client(&self) -> Result<msal_http_hyper::HyperClient, EmulatorError> {
+        msal_http_hyper::HyperClient::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate_pem(self.ca_pem().as_bytes())
+            .and_then(msal_http_hyper::HyperClientBuilder::build)
+            .map_err(|e| EmulatorError::Tls(format!("cannot build the HTTP client: {e}")))
+    }
+
     /// The token endpoint of the tenant.
     pub fn token_endpoint(&self) -> String {
         format!("{}/oauth2/v2.0/token", self.authority())
