@@ -148,7 +148,7 @@ fn silent_hit(c: &mut Criterion) {
         .unwrap();
     let json = msal_test_support::fixtures::PYTHON_CACHE;
     let cache = TokenCache::new();
-    cache.deserialize(&json).unwrap();
+    cache.deserialize(json).unwrap();
     let app = msal::PublicClientApplication::builder("00000000-0000-4000-8000-0000000000a1")
         .authority(format!("https://127.0.0.1/{TENANT}"))
         .unwrap()
