@@ -273,19 +273,38 @@ impl fmt::Display for TransportErrorKind {
 
 /// An error below HTTP: the request may or may not have reached the server.
 ///
-/// The message never contains the request body, so no secret leaks through it.
-#[derive(Debug, thiserror::Error)]
-#[error("{kind}: {source}")]
+/// The message names the host and port the request was for, when the backend set them with
+/// [`with_host_of`](Self::with_host_of): `connection failed (host login.example:443): …`. It
+/// never contains the path, the query, user info or the request body, so no secret leaks
+/// through it.
+#[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
-    #[source]
+    /// `host:port` (IPv6 literals in brackets).
+    host: Option<String>,
     source: BoxError,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.host {
+            Some(host) => write!(f, "{} (host {host}): {}", self.kind, self.source),
+            None => write!(f, "{}: {}", self.kind, self.source),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
 }
 
 impl Clone for TransportError {
     fn clone(&self) -> Self {
         Self {
             kind: self.kind,
+            host: self.host.clone(),
             source: ClonedError::boxed(self.source.as_ref()),
         }
     }
@@ -321,8 +340,26 @@ impl TransportError {
     pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
         Self {
             kind,
+            host: None,
             source: source.into(),
         }
+    }
+
+    /// Names the host and port of `uri` in the message (the scheme's default port when the URI
+    /// has none), unless a host is already named. Backends call this for every error of a
+    /// request: "connection failed" alone does not say whether the authority, instance
+    /// discovery or a managed-identity endpoint was unreachable. Only the host and port are
+    /// kept; the path and query can carry secrets, and user info is dropped.
+    pub fn with_host_of(mut self, uri: &http::Uri) -> Self {
+        if self.host.is_none() {
+            self.host = host_and_port(uri);
+        }
+        self
+    }
+
+    /// The `host:port` the failed request was for, if the backend named it.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
     }
 
     /// What kind of failure this is.
@@ -365,6 +402,23 @@ pub fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(host);
     bare.parse::<std::net::Ipv6Addr>()
         .is_ok_and(|v6| v6 == std::net::Ipv6Addr::LOCALHOST)
+}
+
+/// `host:port` of `uri`: the port from the URI or the scheme's default, IPv6 literals in
+/// brackets (as `Uri::host` gives them), never user info.
+fn host_and_port(uri: &http::Uri) -> Option<String> {
+    let host = uri.host().filter(|h| !h.is_empty())?;
+    let port = uri.port_u16().or(match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
+        Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
+        _ => None,
+    });
+    // Lowercase, as DNS compares names: the message reads the same however the URL was typed.
+    let host = host.to_ascii_lowercase();
+    Some(match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
 }
 
 #[cfg(test)]
@@ -430,6 +484,41 @@ mod tests {
             PinnedServerCertificate::from_hex("zz112233445566778899AABBCCDDEEFF00112233").is_none()
         );
         assert!(PinnedServerCertificate::from_hex("ééé").is_none());
+    }
+
+    #[test]
+    fn transport_error_names_host_and_port_but_not_path_query_or_user_info() {
+        let uri = http::Uri::from_static("https://user:pw@Login.Example:8443/t/token?code=SECRET");
+        let e = TransportError::new(TransportErrorKind::Connect, "refused").with_host_of(&uri);
+        assert_eq!(e.host(), Some("login.example:8443"));
+        assert_eq!(
+            e.to_string(),
+            "connection failed (host login.example:8443): refused"
+        );
+        assert_eq!(e.clone().to_string(), e.to_string());
+        // The first host named wins: a backend's inner, more precise one is kept.
+        let other = http::Uri::from_static("http://other.example/");
+        assert_eq!(e.with_host_of(&other).host(), Some("login.example:8443"));
+    }
+
+    #[test]
+    fn transport_error_host_gets_the_scheme_default_port_and_ipv6_brackets() {
+        let host = |uri: &'static str| {
+            TransportError::new(TransportErrorKind::Connect, "x")
+                .with_host_of(&http::Uri::from_static(uri))
+                .host()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            host("https://login.example/x").as_deref(),
+            Some("login.example:443")
+        );
+        assert_eq!(
+            host("http://169.254.169.254/x").as_deref(),
+            Some("169.254.169.254:80")
+        );
+        assert_eq!(host("http://[::1]:8080/x").as_deref(), Some("[::1]:8080"));
+        assert_eq!(host("/relative"), None);
     }
 
     #[test]

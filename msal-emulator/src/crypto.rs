@@ -1,15 +1,17 @@
 //! Key material: the token-signing key, the confidential client's certificate, the private CA
 //! behind the https listener, and the Service Fabric listener's self-signed certificate.
 //!
-//! RSA-2048 generation takes seconds in debug builds and tests start many emulators, so the two
-//! RSA keys are generated once per process ([`OnceLock`]); the cheap ECDSA CA and server
-//! certificates are fresh per emulator.
+//! The two RSA-2048 keys are fixed throwaway test keys committed under `keys/` and compiled in:
+//! generating RSA keys takes seconds in a debug build of an app that does not optimise the `rsa`
+//! and `crypto-bigint` crates, and an emulator should start at once anywhere. They are parsed
+//! once per process ([`OnceLock`]). The ECDSA CA and server certificates stay fresh per
+//! emulator: ring makes them in well under a millisecond, and a fresh CA keeps one emulator's
+//! trust from vouching for another's.
 
 use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::{PrivateKey, PublicKey};
 use sha1::Sha1;
@@ -48,6 +50,14 @@ pub(crate) fn random_token(bytes: usize) -> String {
     b64url(buf)
 }
 
+/// The token-signing key (PKCS#8 PEM): a throwaway test key, see `keys/README.md`.
+pub(crate) const TOKEN_SIGNING_KEY_PEM: &str = include_str!("../keys/token-signing-key.pem");
+
+/// The confidential client's certificate key (PKCS#8 PEM): a throwaway test key, see
+/// `keys/README.md`.
+pub(crate) const CLIENT_CERTIFICATE_KEY_PEM: &str =
+    include_str!("../keys/client-certificate-key.pem");
+
 /// The two process-wide RSA keys.
 struct RsaKeys {
     signing: PrivateKey,
@@ -59,16 +69,26 @@ static RSA_KEYS: OnceLock<Result<RsaKeys, String>> = OnceLock::new();
 fn rsa_keys() -> Result<&'static RsaKeys, EmulatorError> {
     RSA_KEYS
         .get_or_init(|| {
-            let mut rng = rand::rng();
-            let signing = PrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
-            let client = PrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
-            Ok(RsaKeys { signing, client })
+            Ok(RsaKeys {
+                signing: parse_key("token-signing-key.pem", TOKEN_SIGNING_KEY_PEM)?,
+                client: parse_key("client-certificate-key.pem", CLIENT_CERTIFICATE_KEY_PEM)?,
+            })
         })
         .as_ref()
         .map_err(|e| EmulatorError::Crypto(e.clone()))
 }
 
-/// Generates the process-wide RSA keys now (blocking; call from `spawn_blocking`).
+/// Parses one of the embedded keys; an error names the file, since only a broken edit of
+/// `keys/` can cause one.
+fn parse_key(file: &str, pem: &str) -> Result<PrivateKey, String> {
+    <PrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(pem)
+        .map_err(|e| format!("the embedded test key keys/{file} is not a PKCS#8 RSA key: {e}"))
+}
+
+/// Parses the process-wide RSA keys now, so a broken key fails [`Emulator::start`] rather than
+/// the first request.
+///
+/// [`Emulator::start`]: crate::Emulator::start
 pub(crate) fn warm_up() -> Result<(), EmulatorError> {
     rsa_keys().map(|_| ())
 }
@@ -320,10 +340,8 @@ impl Certificates {
         let client_cert = client_params
             .signed_by(&client_public, &issuer)
             .map_err(err)?;
-        let client_key_pem = client_rsa
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| EmulatorError::Crypto(e.to_string()))?
-            .to_string();
+        // The committed file as is: the same text a test can compare with or save to disk.
+        let client_key_pem = CLIENT_CERTIFICATE_KEY_PEM.to_owned();
 
         let mut sf_params =
             rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])

@@ -41,12 +41,10 @@ impl Emulator {
     /// Starts the https listener on `127.0.0.1` (port from the config, 0 = any), the plain-http
     /// managed-identity listener, and the Service Fabric https listener.
     ///
-    /// The first call in a process generates two RSA-2048 keys, which takes a moment in debug
-    /// builds; later calls reuse them.
+    /// It starts in milliseconds, in debug builds too: its RSA keys are fixed test keys compiled
+    /// into the crate (see `keys/README.md`), and the per-emulator TLS certificates are ECDSA.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
-        tokio::task::spawn_blocking(crypto::warm_up)
-            .await
-            .map_err(|e| EmulatorError::Crypto(e.to_string()))??;
+        crypto::warm_up()?;
 
         let https = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let http = TcpListener::bind(("127.0.0.1", config.http_port)).await?;
@@ -155,6 +153,42 @@ impl Emulator {
     /// The tenant authority: `base_url() + "/" + tenant id`.
     pub fn authority(&self) -> String {
         format!("{}/{}", self.shared.base_url, self.shared.config.tenant_id)
+    }
+
+    /// The hosts an app must list in its builder's `known_authorities`: `["127.0.0.1"]`.
+    ///
+    /// An app validates any authority host that is not a Microsoft cloud by asking
+    /// `login.microsoftonline.com` (instance discovery) first. `127.0.0.1` is not one, so without
+    /// this the first token request goes to the real service, which is unreachable offline and
+    /// would not vouch for a loopback host anyway.
+    pub fn known_authorities(&self) -> Vec<String> {
+        vec!["127.0.0.1".to_owned()]
+    }
+
+    /// A [`ReqwestClient`](msal_http_reqwest::ReqwestClient) (msal's default transport, also
+    /// `msal::http::ReqwestClient`) for an app to use with this emulator: it trusts only this
+    /// emulator's CA, so an app wired to the emulator cannot reach a real service by mistake, and
+    /// it ignores `HTTPS_PROXY`, since a proxy cannot reach `127.0.0.1`.
+    ///
+    /// Fails with [`EmulatorError::Tls`] only if the client's TLS configuration cannot be built.
+    #[cfg(feature = "reqwest")]
+    pub fn http_client(&self) -> Result<msal_http_reqwest::ReqwestClient, EmulatorError> {
+        msal_http_reqwest::ReqwestClient::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate_pem(self.ca_pem().as_bytes())
+            .and_then(|builder| builder.no_proxy().build())
+            .map_err(|e| EmulatorError::Tls(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// Like [`http_client`](Self::http_client), for apps that use msal's `hyper` transport: a
+    /// [`HyperClient`](msal_http_hyper::HyperClient) that trusts only this emulator's CA.
+    #[cfg(feature = "hyper-client")]
+    pub fn hyper_client(&self) -> Result<msal_http_hyper::HyperClient, EmulatorError> {
+        msal_http_hyper::HyperClient::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate_pem(self.ca_pem().as_bytes())
+            .and_then(msal_http_hyper::HyperClientBuilder::build)
+            .map_err(|e| EmulatorError::Tls(format!("cannot build the HTTP client: {e}")))
     }
 
     /// The token endpoint of the tenant.

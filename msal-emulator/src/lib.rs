@@ -2,7 +2,9 @@
 //!
 //! A local Microsoft Entra ID (v2.0 endpoints) and managed-identity emulator for testing MSAL
 //! apps offline. It is a dev tool: tests and `cargo xtask demo` start it, point an app at
-//! [`Emulator::authority`], trust [`Emulator::ca_pem`], and read [`Emulator::requests`].
+//! [`Emulator::authority`] with [`Emulator::known_authorities`] and [`Emulator::http_client`]
+//! (which trusts [`Emulator::ca_pem`]), and read [`Emulator::requests`]. The README has a complete
+//! app.
 //!
 //! What it serves:
 //! - discovery: OpenID configuration (Entra, B2C, ADFS, generic OIDC), instance discovery,
@@ -47,3 +49,9 @@ pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use faults::{Endpoint, Fault, FaultRule};
 pub use log::LoggedRequest;
+
+// The README's examples are compiled, and the app one run, with the doctests (the app uses
+// `http_client`, hence the feature).
+#[cfg(all(doctest, feature = "reqwest"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -86,6 +86,11 @@ async fn main() -> ExitCode {
     println!("base URL            {}", emulator.base_url());
     println!("CA certificate      {}", args.ca_out.display());
     println!("authority           {}", emulator.authority());
+    // The line newcomers miss: without it the app asks login.microsoftonline.com about 127.0.0.1.
+    println!(
+        "known authorities   {} (the app's builder must list them)",
+        emulator.known_authorities().join(", ")
+    );
     println!(
         "user                {} / {}",
         ids::USER_UPN,

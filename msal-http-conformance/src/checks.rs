@@ -245,6 +245,49 @@ where
     assert_kind(result, TransportErrorKind::Connect);
 }
 
+/// A failed connection names the host and port it tried (the URL's host, not the address it
+/// resolved to) and nothing else of the URL: "connection failed" alone leaves a user guessing
+/// which endpoint was unreachable, and the path and query can carry secrets.
+pub async fn connect_failure_names_host_and_port<F, C>(factory: F)
+where
+    F: Fn(ClientOptions) -> Result<C, msal_core::Error>,
+    C: HttpClient,
+{
+    let port = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        listener.local_addr().expect("address").port()
+    };
+    let closed = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+
+    let client = factory(ClientOptions::default()).expect("client");
+    let url = format!("http://127.0.0.1:{port}/tenant-path/token?code=query-value");
+    let error = send(&client, get(&url)).await.expect_err("nobody listens");
+    let expected = format!("127.0.0.1:{port}");
+    assert_eq!(error.host(), Some(expected.as_str()), "{error}");
+    let text = error.to_string();
+    assert!(text.contains(&expected), "{text} does not name {expected}");
+    assert!(
+        !text.contains("tenant-path") && !text.contains("query-value"),
+        "{text} shows the path or query"
+    );
+
+    let options = ClientOptions {
+        resolve: Some((MADE_UP_HOST.to_owned(), closed)),
+        ..ClientOptions::default()
+    };
+    let client = factory(options).expect("client");
+    let error = send(&client, get(&format!("https://{MADE_UP_HOST}:{port}/")))
+        .await
+        .expect_err("nobody listens");
+    let expected = format!("{MADE_UP_HOST}:{port}");
+    assert!(
+        error.to_string().contains(&expected),
+        "{error} does not name {expected}"
+    );
+}
+
 /// A server that never answers gives [`TransportErrorKind::Timeout`] soon after the
 /// [`RequestTimeout`].
 pub async fn request_timeout_is_honoured<F, C>(factory: F)

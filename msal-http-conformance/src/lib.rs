@@ -39,6 +39,7 @@ macro_rules! conformance_tests {
             body_at_the_limit_is_returned,
             builder_body_limit_applies,
             connection_refused_is_connect,
+            connect_failure_names_host_and_port,
             request_timeout_is_honoured,
             builder_timeout_applies,
             unknown_ca_is_tls,

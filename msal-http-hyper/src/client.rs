@@ -174,6 +174,20 @@ impl fmt::Debug for HyperClient {
 #[async_trait::async_trait]
 impl HttpClient for HyperClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        // hyper's and the resolver's errors do not say which host they were for.
+        let uri = request.uri().clone();
+        self.send_within_timeout(request)
+            .await
+            .map_err(|e| e.with_host_of(&uri))
+    }
+}
+
+impl HyperClient {
+    /// One request, connect to end of body, within its timeout.
+    async fn send_within_timeout(
+        &self,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
         let extensions = request.extensions();
         let timeout = extensions
             .get::<RequestTimeout>()

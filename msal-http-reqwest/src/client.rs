@@ -148,6 +148,18 @@ impl fmt::Debug for ReqwestClient {
 #[async_trait::async_trait]
 impl HttpClient for ReqwestClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        // reqwest's errors lose the URL (dropped on purpose, see `transport_error`), so the
+        // host is named here, from the request: a DNS or connect failure must say where.
+        let uri = request.uri().clone();
+        self.exchange(request)
+            .await
+            .map_err(|e| e.with_host_of(&uri))
+    }
+}
+
+impl ReqwestClient {
+    /// One request, start to end of body, within its timeout.
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let extensions = request.extensions();
         let timeout = extensions
             .get::<RequestTimeout>()

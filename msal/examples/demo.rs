@@ -63,10 +63,8 @@ async fn main() -> Result<(), BoxError> {
         emu.base_url()
     );
     println!("(everything below runs offline against it; tokens are redacted)\n");
-    let http = ReqwestClient::builder()
-        .add_root_certificate_pem(emu.ca_pem().as_bytes())?
-        .no_proxy()
-        .build()?;
+    // Trusts the emulator's private CA (and nothing else).
+    let http = emu.http_client()?;
     let mut rows = Vec::new();
 
     // 1. Daemon: client credentials with a certificate, then the same call from the cache.
@@ -78,7 +76,7 @@ async fn main() -> Result<(), BoxError> {
         ClientCredential::certificate(certificate),
     )
     .authority(emu.authority())?
-    .known_authorities(["127.0.0.1"])
+    .known_authorities(emu.known_authorities())
     .http_client(http.clone())
     .discovery_cache(DiscoveryCache::new())
     .build()?;
@@ -97,7 +95,7 @@ async fn main() -> Result<(), BoxError> {
     let cache = TokenCache::new();
     let device = PublicClientApplication::builder(ids::PUBLIC_CLIENT_ID)
         .authority(emu.authority())?
-        .known_authorities(["127.0.0.1"])
+        .known_authorities(emu.known_authorities())
         .http_client(http.clone())
         .token_cache(cache.clone())
         .sleep_impl(InstantSleep)
@@ -137,7 +135,7 @@ async fn main() -> Result<(), BoxError> {
     //    the answer to the app's loopback listener.
     let desktop = PublicClientApplication::builder(ids::PUBLIC_CLIENT_ID)
         .authority(emu.authority())?
-        .known_authorities(["127.0.0.1"])
+        .known_authorities(emu.known_authorities())
         .http_client(http.clone())
         .build()?;
     println!("\n[desktop] opening the system browser (a stand-in here) for interactive sign-in");
@@ -163,7 +161,7 @@ async fn main() -> Result<(), BoxError> {
         ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
     )
     .authority(emu.authority())?
-    .known_authorities(["127.0.0.1"])
+    .known_authorities(emu.known_authorities())
     .http_client(http.clone())
     .build()?;
     let flow = web
@@ -231,7 +229,7 @@ async fn main() -> Result<(), BoxError> {
     reloaded.deserialize(&std::fs::read_to_string(&path)?)?;
     let app = PublicClientApplication::builder(ids::PUBLIC_CLIENT_ID)
         .authority(emu.authority())?
-        .known_authorities(["127.0.0.1"])
+        .known_authorities(emu.known_authorities())
         .http_client(http.clone())
         .token_cache(reloaded)
         .build()?;

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use msal::{
     ClientCredential, ConfidentialClientApplication, PublicClientApplication, TokenCache,
-    http::ReqwestClient, prelude::*,
+    prelude::*,
 };
 use msal_emulator::{Emulator, EmulatorConfig, ids};
 
@@ -28,14 +28,12 @@ async fn main() -> Result<(), BoxError> {
         _ => None,
     };
     let emu = Emulator::start(EmulatorConfig::default()).await?;
-    let http = ReqwestClient::builder()
-        .add_root_certificate_pem(emu.ca_pem().as_bytes())?
-        .no_proxy()
-        .build()?;
+    // Trusts the emulator's private CA (and nothing else).
+    let http = emu.http_client()?;
     let cache = TokenCache::new();
     let pca = PublicClientApplication::builder(ids::PUBLIC_CLIENT_ID)
         .authority(emu.authority())?
-        .known_authorities(["127.0.0.1"])
+        .known_authorities(emu.known_authorities())
         .http_client(http.clone())
         .token_cache(cache.clone())
         .build()?;
@@ -47,7 +45,7 @@ async fn main() -> Result<(), BoxError> {
         ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
     )
     .authority(emu.authority())?
-    .known_authorities(["127.0.0.1"])
+    .known_authorities(emu.known_authorities())
     .http_client(http)
     .token_cache(cache.clone())
     .build()?;

@@ -6,23 +6,28 @@
 //! cargo run -p msal --example pop --features pop
 //! MSAL_CLIENT_ID=… MSAL_TENANT_ID=… MSAL_CLIENT_SECRET=… cargo run -p msal --example pop --features pop
 //! ```
-
-#[path = "support/target.rs"]
-mod target;
+//!
+//! Against Microsoft Entra ID (when `MSAL_CLIENT_ID` is set): `MSAL_AUTHORITY` or
+//! `MSAL_TENANT_ID`; `MSAL_CLIENT_SECRET`, or `MSAL_CERT_PATH` + `MSAL_KEY_PATH` (PEM files);
+//! `MSAL_SCOPES` (default `https://graph.microsoft.com/.default`). Without it the example starts
+//! a local emulator (`msal_emulator`) and uses its made-up identities, so it runs offline.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use msal::pop::{HttpMethod, PopAuthScheme};
-use target::{AppKind, BoxError, Target, redacted};
+use msal::{
+    Certificate, ClientCredential, ConfidentialClientApplication,
+    pop::{HttpMethod, PopAuthScheme},
+};
+use msal_emulator::{Emulator, EmulatorConfig, ids};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const URL: &str = "https://api.example/items";
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let target = Target::from_env(AppKind::Daemon).await?;
-    // The app generates its PoP key (ES256) on first use; `.pop_key(..)` brings your own.
-    let app = target
-        .confidential_client(target.credential(false)?)?
-        .build()?;
+    // The app generates its PoP key (ES256) on first use; `.pop_key(..)` on the builder brings
+    // your own. The emulator (if any) stops when dropped: keep it for as long as the app runs.
+    let (app, scopes, _emulator) = create_app().await?;
 
     // A PoP-protected API answers a request without a valid SHR with a fresh nonce, so a signed
     // request cannot be replayed later: `401` with `WWW-Authenticate: PoP nonce="…"`.
@@ -30,7 +35,7 @@ async fn main() -> Result<(), BoxError> {
     let scheme = PopAuthScheme::from_www_authenticate(HttpMethod::Get, URL, &challenge)?;
 
     let result = app
-        .acquire_token_for_client(&target.scopes)
+        .acquire_token_for_client(&scopes)
         .auth_scheme(scheme)
         .await?;
     let header = result.authorization_header();
@@ -54,4 +59,80 @@ async fn main() -> Result<(), BoxError> {
         println!("  {claim:<5} = {:<24} {meaning}", claims[claim].to_string());
     }
     Ok(())
+}
+
+/// Microsoft Entra ID when `MSAL_CLIENT_ID` is set, otherwise a freshly started emulator.
+async fn create_app()
+-> Result<(ConfidentialClientApplication, Vec<String>, Option<Emulator>), BoxError> {
+    if let Some(client_id) = var("MSAL_CLIENT_ID") {
+        // An app with no user has no one to pick a tenant, so Entra ID needs one named.
+        let authority = match (var("MSAL_AUTHORITY"), var("MSAL_TENANT_ID")) {
+            (Some(authority), _) => authority,
+            (None, Some(tenant)) => format!("https://login.microsoftonline.com/{tenant}"),
+            (None, None) => return Err("set MSAL_AUTHORITY or MSAL_TENANT_ID".into()),
+        };
+        println!("Using Microsoft Entra ID at {authority}");
+        let app = ConfidentialClientApplication::builder(client_id, credential_from_env()?)
+            .authority(authority)?
+            .build()?;
+        return Ok((
+            app,
+            scopes_from_env("https://graph.microsoft.com/.default"),
+            None,
+        ));
+    }
+
+    let emulator = Emulator::start(EmulatorConfig::default()).await?;
+    println!(
+        "MSAL_CLIENT_ID is not set: using a local Entra ID emulator at {}",
+        emulator.base_url()
+    );
+    let app = ConfidentialClientApplication::builder(
+        ids::CONFIDENTIAL_CLIENT_ID,
+        ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
+    )
+    .authority(emulator.authority())?
+    // 127.0.0.1 is no Microsoft cloud: without this, the app would first ask
+    // login.microsoftonline.com to vouch for it (instance discovery).
+    .known_authorities(emulator.known_authorities())
+    // Trusts the emulator's private CA.
+    .http_client(emulator.http_client()?)
+    .build()?;
+    Ok((app, vec![ids::APP_SCOPE.to_owned()], Some(emulator)))
+}
+
+/// `MSAL_CLIENT_SECRET`, else the certificate in `MSAL_CERT_PATH` and its key in `MSAL_KEY_PATH`.
+fn credential_from_env() -> Result<ClientCredential, BoxError> {
+    if let Some(secret) = var("MSAL_CLIENT_SECRET") {
+        return Ok(ClientCredential::secret(secret));
+    }
+    let (Some(cert_path), Some(key_path)) = (var("MSAL_CERT_PATH"), var("MSAL_KEY_PATH")) else {
+        return Err("set MSAL_CLIENT_SECRET, or MSAL_CERT_PATH and MSAL_KEY_PATH".into());
+    };
+    // The public certificate gives Entra ID the SHA-256 thumbprint it looks the key up by.
+    let certificate = Certificate::from_pem(&std::fs::read_to_string(key_path)?, None)?
+        .with_public_certificate_pem(&std::fs::read_to_string(cert_path)?)?;
+    Ok(ClientCredential::certificate(certificate))
+}
+
+/// `MSAL_SCOPES` (space- or comma-separated), else `default`.
+fn scopes_from_env(default: &str) -> Vec<String> {
+    var("MSAL_SCOPES").map_or_else(
+        || vec![default.to_owned()],
+        |s| {
+            s.split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        },
+    )
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// How a secret is shown: never its value, only its length.
+fn redacted(secret: &str) -> String {
+    format!("[redacted, {} chars]", secret.len())
 }

@@ -6,15 +6,19 @@
 //! cargo run -p msal --example web_app -- --serve     # keep serving, for a real browser
 //! MSAL_CLIENT_ID=… MSAL_CLIENT_SECRET=… cargo run -p msal --example web_app   # then open http://localhost:8400/
 //! ```
-//! Against Entra ID, register `http://localhost:8400/callback` as a "Web" redirect URI.
+//!
+//! Against Microsoft Entra ID (when `MSAL_CLIENT_ID` is set): `MSAL_AUTHORITY` or
+//! `MSAL_TENANT_ID` (default `organizations`); `MSAL_CLIENT_SECRET`, or `MSAL_CERT_PATH` +
+//! `MSAL_KEY_PATH` (PEM files); `MSAL_SCOPES` (default `User.Read`); register
+//! `http://localhost:8400/callback` as a "Web" redirect URI. Without it the example starts a
+//! local emulator (`msal_emulator`) and a stand-in browser signs in once, so it runs offline.
 //!
 //! The server is plain hyper 1 + hyper-util, already built for the emulator, to keep compile time
 //! down; any framework (axum, actix-web) does the same in its handlers.
 
+// The stand-in browser: emulator-only, and shared with the desktop_interactive example.
 #[path = "support/browser.rs"]
 mod browser;
-#[path = "support/target.rs"]
-mod target;
 
 use std::{
     collections::HashMap,
@@ -26,9 +30,14 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
-use msal::{AuthCodeFlow, AuthResponse, ConfidentialClientApplication, ResponseMode, prelude::*};
-use target::{AppKind, BoxError, Target, redacted};
+use msal::{
+    AuthCodeFlow, AuthResponse, Certificate, ClientCredential, ConfidentialClientApplication,
+    ResponseMode, prelude::*,
+};
+use msal_emulator::{Emulator, EmulatorConfig, ids};
 use tokio::net::TcpListener;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 struct WebApp {
     app: ConfidentialClientApplication,
@@ -42,17 +51,16 @@ struct WebApp {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let target = Target::from_env(AppKind::WebApp).await?;
-    let serve = !target.is_emulator() || std::env::args().any(|a| a == "--serve");
+    // The emulator (if any) stops when dropped: keep it for as long as the app runs.
+    let (app, scopes, emulator) = create_app().await?;
+    let serve = emulator.is_none() || std::env::args().any(|a| a == "--serve");
     // The registered redirect URI names a fixed port; the self-driven emulator run needs none.
     let listener = TcpListener::bind(("127.0.0.1", if serve { 8400 } else { 0 })).await?;
     let home = format!("http://localhost:{}/", listener.local_addr()?.port());
 
     let state = Arc::new(WebApp {
-        app: target
-            .confidential_client(target.credential(false)?)?
-            .build()?,
-        scopes: target.scopes.clone(),
+        app,
+        scopes,
         redirect_uri: format!("{home}callback"),
         flows: Mutex::default(),
     });
@@ -61,9 +69,9 @@ async fn main() -> Result<(), BoxError> {
     if serve {
         println!("Open {home} in a browser (Ctrl-C stops the server).");
         tokio::signal::ctrl_c().await?;
-    } else if let Some(http) = &target.http {
+    } else if let Some(emulator) = &emulator {
         println!("A stand-in browser opens {home}");
-        let page = browser::sign_in(http, &home).await?;
+        let page = browser::sign_in(&emulator.http_client()?, &home).await?;
         println!("and shows: {page}");
     }
     server.abort();
@@ -177,4 +185,74 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Microsoft Entra ID when `MSAL_CLIENT_ID` is set, otherwise a freshly started emulator.
+async fn create_app()
+-> Result<(ConfidentialClientApplication, Vec<String>, Option<Emulator>), BoxError> {
+    if let Some(client_id) = var("MSAL_CLIENT_ID") {
+        let authority = var("MSAL_AUTHORITY").unwrap_or_else(|| {
+            let tenant = var("MSAL_TENANT_ID").unwrap_or_else(|| "organizations".to_owned());
+            format!("https://login.microsoftonline.com/{tenant}")
+        });
+        println!("Using Microsoft Entra ID at {authority}");
+        let app = ConfidentialClientApplication::builder(client_id, credential_from_env()?)
+            .authority(authority)?
+            .build()?;
+        return Ok((app, scopes_from_env("User.Read"), None));
+    }
+
+    let emulator = Emulator::start(EmulatorConfig::default()).await?;
+    println!(
+        "MSAL_CLIENT_ID is not set: using a local Entra ID emulator at {}",
+        emulator.base_url()
+    );
+    let app = ConfidentialClientApplication::builder(
+        ids::CONFIDENTIAL_CLIENT_ID,
+        ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
+    )
+    .authority(emulator.authority())?
+    // 127.0.0.1 is no Microsoft cloud: without this, the app would first ask
+    // login.microsoftonline.com to vouch for it (instance discovery).
+    .known_authorities(emulator.known_authorities())
+    // Trusts the emulator's private CA.
+    .http_client(emulator.http_client()?)
+    .build()?;
+    Ok((app, vec![ids::USER_SCOPE.to_owned()], Some(emulator)))
+}
+
+/// `MSAL_CLIENT_SECRET`, else the certificate in `MSAL_CERT_PATH` and its key in `MSAL_KEY_PATH`.
+fn credential_from_env() -> Result<ClientCredential, BoxError> {
+    if let Some(secret) = var("MSAL_CLIENT_SECRET") {
+        return Ok(ClientCredential::secret(secret));
+    }
+    let (Some(cert_path), Some(key_path)) = (var("MSAL_CERT_PATH"), var("MSAL_KEY_PATH")) else {
+        return Err("set MSAL_CLIENT_SECRET, or MSAL_CERT_PATH and MSAL_KEY_PATH".into());
+    };
+    // The public certificate gives Entra ID the SHA-256 thumbprint it looks the key up by.
+    let certificate = Certificate::from_pem(&std::fs::read_to_string(key_path)?, None)?
+        .with_public_certificate_pem(&std::fs::read_to_string(cert_path)?)?;
+    Ok(ClientCredential::certificate(certificate))
+}
+
+/// `MSAL_SCOPES` (space- or comma-separated), else `default`.
+fn scopes_from_env(default: &str) -> Vec<String> {
+    var("MSAL_SCOPES").map_or_else(
+        || vec![default.to_owned()],
+        |s| {
+            s.split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        },
+    )
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// How a secret is shown: never its value, only its length.
+fn redacted(secret: &str) -> String {
+    format!("[redacted, {} chars]", secret.len())
 }
