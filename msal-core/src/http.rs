@@ -12,6 +12,14 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
+/// How long one request may take, body included, unless the app says otherwise: the one
+/// default every transport and every flow uses (MSAL Python has none; 30 s is what MSAL.NET
+/// and the Azure SDKs use).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a transport waits for a TCP (or proxy) connection by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A request as the protocol crates build it. Token bodies are small, so a `Vec<u8>` keeps `http`
 /// the only foreign type in the API.
 pub type HttpRequest = http::Request<Vec<u8>>;
@@ -128,6 +136,7 @@ impl fmt::Debug for PinnedServerCertificate {
 /// assert_eq!(body.push(b"world").unwrap_err().kind(), TransportErrorKind::BodyTooLarge);
 /// assert!(LimitedBody::new(8, Some(9)).is_err());
 /// ```
+#[doc(hidden)] // a helper for the transport crates of msal-rs, not stable API
 #[derive(Debug)]
 pub struct LimitedBody {
     body: Vec<u8>,
@@ -180,6 +189,7 @@ impl LimitedBody {
 /// Clients built for one [`PinnedServerCertificate`] each, reused per pin. A backend's TLS
 /// verifier is fixed per client, so a pinned request needs its own client; a Service Fabric
 /// workload asks with the same pin every time, so it is built once.
+#[doc(hidden)] // a helper for the transport crates of msal-rs, not stable API
 pub struct PinnedClients<C> {
     clients: std::sync::Mutex<std::collections::HashMap<[u8; 20], C>>,
 }

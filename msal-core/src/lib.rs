@@ -12,11 +12,24 @@ pub mod id_token;
 pub mod prompt;
 pub mod result;
 pub mod secret;
-pub mod single_flight;
 pub mod sleep;
-pub mod striped;
-pub mod token_endpoint;
 pub mod token_response;
+
+// The machinery the other msal-rs crates share: single-flight, the per-thread memo stripes, the
+// token-endpoint client (form, scopes, claims, telemetry, throttling). Public so those crates
+// can use it, hidden because it is not this crate's stable API: it changes with them, as
+// aws-smithy-runtime keeps its machinery apart from aws-smithy-runtime-api. What applications
+// need from it is re-exported below ([`HttpCache`]).
+#[doc(hidden)]
+pub mod single_flight;
+#[doc(hidden)]
+pub mod striped;
+#[doc(hidden)]
+pub mod token_endpoint;
+
+/// Throttling state (Retry-After holds, "UI required" holds), shareable between apps:
+/// MSAL Python's `http_cache`.
+pub use token_endpoint::throttle::HttpCache;
 
 pub use account::{Account, AuthorityType};
 pub use clock::{Clock, ManualClock, SystemClock};

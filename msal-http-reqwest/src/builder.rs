@@ -10,12 +10,7 @@ use reqwest::redirect;
 
 use crate::{ReqwestClient, tls::TlsSettings};
 
-/// The whole-request timeout when none is set: long enough for a slow token endpoint, short
-/// enough that a dead one does not hang the application.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The connect timeout when none is set.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use msal_core::http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
 /// Which proxies the client uses.
 #[derive(Clone)]

@@ -19,8 +19,7 @@ use crate::{
     source::{self, ManagedIdentitySource},
 };
 
-/// The per-request deadline unless [`ManagedIdentityClient::with_timeout`] says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub use msal_core::http::DEFAULT_TIMEOUT;
 
 /// Acquires tokens for an Azure managed identity (MSAL Python's `ManagedIdentityClient`).
 ///

@@ -81,7 +81,7 @@ pub mod id_token {
 }
 
 /// Throttling state shared between apps (`.http_cache(..)`).
-pub use msal_core::token_endpoint::throttle::HttpCache;
+pub use msal_core::HttpCache;
 
 /// Proof-of-Possession (feature `pop`).
 #[cfg(feature = "pop")]

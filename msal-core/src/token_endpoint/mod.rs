@@ -35,8 +35,7 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// How long to wait before the single retry.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
 
-/// The default deadline of each request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::http::DEFAULT_TIMEOUT;
 
 /// `x-client-os` as MSAL Python spells it (`sys.platform`).
 pub fn client_os() -> &'static str {
