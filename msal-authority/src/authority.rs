@@ -154,7 +154,10 @@ impl Authority {
         Self::parse(&format!("https://{instance}/{}", tenant.trim_matches('/')))
     }
 
-    #[allow(clippy::type_complexity)]
+    #[expect(
+        clippy::type_complexity,
+        reason = "the parts of a URL, named where they are destructured"
+    )]
     fn split(
         url: &str,
         allow_http_loopback: bool,

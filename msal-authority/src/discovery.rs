@@ -17,6 +17,7 @@ use std::{
 
 use msal_core::{Error, single_flight::SingleFlight, token_endpoint::TokenEndpointClient};
 use serde_json::{Map, Value};
+use tracing::Instrument as _;
 
 use crate::{Authority, AuthorityKind, hosts, issuer::is_valid_issuer};
 
@@ -268,7 +269,10 @@ impl AuthorityResolver {
         let flights = &self.cache.inner.flights;
         flights
             .run(key.clone(), || async {
-                let m = Arc::new(self.fetch_metadata(authority).await?);
+                // A span entered across an `.await` would be left entered on this thread while
+                // the task is suspended; the span follows the future instead.
+                let span = tracing::debug_span!(target: "msal::authority", "discovery", authority = %authority);
+                let m = Arc::new(self.fetch_metadata(authority).instrument(span).await?);
                 self.cache
                     .inner
                     .metadata
@@ -281,9 +285,6 @@ impl AuthorityResolver {
     }
 
     async fn fetch_metadata(&self, authority: &Authority) -> Result<AuthorityMetadata, Error> {
-        let span =
-            tracing::debug_span!(target: "msal::authority", "discovery", authority = %authority);
-        let _enter = span.enter();
         let discovery_url = if self.needs_instance_discovery(authority) {
             self.discover_instance(authority).await?
         } else {

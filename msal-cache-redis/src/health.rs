@@ -48,8 +48,10 @@ pub(crate) struct Health {
 
 /// Why a Redis operation failed, without anything the server or the URL said: error texts can
 /// echo command arguments, and commands carry tokens.
-// The kind is read only through `Debug`, in the warning.
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "the kind is read only through `Debug`, in the warning"
+)]
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Failure {
     Timeout,

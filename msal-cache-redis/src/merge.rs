@@ -107,7 +107,7 @@ fn stamp(entry: &Value) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
     use serde_json::json;
 

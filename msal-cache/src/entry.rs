@@ -17,6 +17,10 @@ use serde_json::{Map, Value};
 
 /// The five sections of the unified cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the five sections of the cache schema MSAL Python 1.39 writes"
+)]
 pub enum CredentialType {
     /// `AccessToken` (bearer entries and `atext` extended entries alike).
     AccessToken,

@@ -22,7 +22,7 @@ pub use entry::{
 #[cfg(feature = "file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file")))]
 pub use file_store::FileCacheStore;
-#[allow(deprecated)]
+#[expect(deprecated, reason = "the old name stays importable")]
 pub use freshness::EXPIRY_SKEW_SECS;
 pub use freshness::{EXPIRY_BUFFER, Freshness};
 pub use msal_core::CacheError;

@@ -7,6 +7,7 @@ use msal_core::CacheError;
 
 /// Whether an access only reads the cache or may change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[expect(clippy::exhaustive_enums, reason = "an access reads or writes")]
 pub enum AccessKind {
     /// A lookup: `load` only, no lock, no `save`.
     Read,

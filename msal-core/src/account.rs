@@ -45,6 +45,10 @@ impl AuthorityType {
 /// A signed-in user, as `get_accounts()` returns it. Serializes with the keys of MSAL Python's
 /// account dictionaries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "the fields of MSAL Python's account dict, fixed by the cache schema"
+)]
 pub struct Account {
     /// `<uid>.<utid>` from `client_info` (or `sub` for ADFS and generic OIDC).
     pub home_account_id: String,

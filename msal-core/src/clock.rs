@@ -24,6 +24,7 @@ impl<T: Clock + ?Sized> Clock for Arc<T> {
 
 /// The operating system's clock.
 #[derive(Debug, Clone, Copy, Default)]
+#[expect(clippy::exhaustive_structs, reason = "a unit value apps name directly")]
 pub struct SystemClock;
 
 impl Clock for SystemClock {

@@ -74,12 +74,20 @@ impl<T: HttpClient + ?Sized> HttpClient for Box<T> {
 
 /// Request extension: the deadline for the whole request, connect to last body byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a request extension: one value, set by name"
+)]
 pub struct RequestTimeout(pub Duration);
 
 /// Request extension: the most body bytes the backend may read. A longer body is
 /// [`TransportErrorKind::BodyTooLarge`], and the backend stops reading at the limit instead of
 /// allocating whatever a hostile server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a request extension: one value, set by name"
+)]
 pub struct ResponseBodyLimit(pub usize);
 
 impl ResponseBodyLimit {
@@ -94,6 +102,10 @@ impl ResponseBodyLimit {
 /// This is how Service Fabric's managed-identity endpoint is authenticated: it presents a
 /// self-signed certificate whose thumbprint the runtime puts in `IDENTITY_SERVER_THUMBPRINT`.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a request extension: the pin is all it is"
+)]
 pub struct PinnedServerCertificate {
     /// SHA-1 of the leaf certificate's DER encoding.
     pub sha1: [u8; 20],

@@ -21,6 +21,7 @@ impl<T: AsyncSleep + ?Sized> AsyncSleep for Arc<T> {
 /// Sleeps on tokio's timer. The default wherever tokio is available.
 #[cfg(feature = "tokio")]
 #[derive(Debug, Clone, Copy, Default)]
+#[expect(clippy::exhaustive_structs, reason = "a unit value apps name directly")]
 pub struct TokioSleep;
 
 #[cfg(feature = "tokio")]
@@ -32,6 +33,7 @@ impl AsyncSleep for TokioSleep {
 
 /// Completes at once, whatever the duration, and records nothing: for tests that must not wait.
 #[derive(Debug, Clone, Copy, Default)]
+#[expect(clippy::exhaustive_structs, reason = "a unit value apps name directly")]
 pub struct InstantSleep;
 
 impl AsyncSleep for InstantSleep {

@@ -1,5 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![expect(
+    clippy::exhaustive_structs,
+    clippy::exhaustive_enums,
+    reason = "a test suite: its options and scripted replies are built field by field"
+)]
 // A test harness reports failures by panicking, and its inputs are all generated here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -11,7 +11,7 @@ use rustls::RootCertStore;
 pub(crate) fn built_in_roots() -> &'static RootCertStore {
     static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
     ROOTS.get_or_init(|| {
-        #[allow(unused_mut)] // with no root feature nothing is added
+        #[allow(unused_mut, reason = "with no root feature nothing is added")]
         let mut roots = RootCertStore::empty();
         #[cfg(feature = "webpki-roots")]
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

@@ -112,7 +112,7 @@ pub(crate) fn read_key_file(path: &Path, key_dir: &Path) -> Result<HeaderValue, 
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
 
     fn challenge(value: &str) -> HttpResponse {

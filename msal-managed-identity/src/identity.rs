@@ -24,6 +24,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "an identity is system- or user-assigned"
+)]
 pub enum ManagedIdentity {
     /// The identity of the Azure resource the code runs on.
     SystemAssigned,
@@ -33,6 +37,10 @@ pub enum ManagedIdentity {
 
 /// How a user-assigned identity is named.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the three ids Azure identifies a user-assigned identity by"
+)]
 pub enum UserAssignedId {
     /// The identity's client (application) id.
     ClientId(String),
@@ -79,6 +87,10 @@ impl ManagedIdentity {
 /// assert_eq!(ManagedIdentity::from(SystemAssignedManagedIdentity), ManagedIdentity::SystemAssigned);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a unit value apps name directly, as MSAL Python's class"
+)]
 pub struct SystemAssignedManagedIdentity;
 
 impl From<SystemAssignedManagedIdentity> for ManagedIdentity {
@@ -197,7 +209,7 @@ impl fmt::Display for ManagedIdentity {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
     use serde_json::json;
 

@@ -232,7 +232,7 @@ pub(crate) fn build(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
     use crate::UserAssignedManagedIdentity;
     use msal_core::{ClientSecret, http::PinnedServerCertificate};

@@ -225,7 +225,7 @@ pub(crate) fn service_error(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
     use super::*;
     use crate::UserAssignedManagedIdentity;
     use ManagedIdentitySource as S;

@@ -305,7 +305,7 @@ pub(crate) fn arc_key_directory(env: &Env) -> Result<PathBuf, Error> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
     use super::*;
     use ManagedIdentitySource as S;
 

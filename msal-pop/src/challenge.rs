@@ -200,7 +200,7 @@ fn is_token68_char(c: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
 
     #[test]

@@ -18,6 +18,10 @@ use msal_core::Error;
 /// assert!("get".parse::<HttpMethod>().is_err());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the methods MSAL Python's PopAuthScheme names"
+)]
 pub enum HttpMethod {
     /// `GET`
     Get,

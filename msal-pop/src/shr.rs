@@ -126,7 +126,7 @@ fn query_claim(url: &Url) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
 
     fn q(url: &str) -> Option<Value> {

@@ -61,6 +61,7 @@ impl ThrottleKey {
 
 /// What a throttled request gets instead of a network call.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum ThrottledAnswer {
     /// Held by Retry-After / 429 / 5xx: report [`Error::Throttled`](crate::Error::Throttled).
     RetryAfter(Box<ServiceError>),

@@ -20,7 +20,6 @@ use crate::app::hit::{CacheHit, HitMemo};
 
 /// The shared state behind `PublicClientApplication` and `ConfidentialClientApplication`.
 /// Public only so the sealed trait can name it; unreachable from outside the crate.
-#[allow(unreachable_pub)]
 pub struct AppCore {
     pub(crate) client_id: String,
     pub(crate) credential: Option<ClientCredential>,

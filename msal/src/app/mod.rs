@@ -34,7 +34,6 @@ use crate::{
 
 pub(crate) mod sealed {
     /// Keeps [`ClientApplication`](super::ClientApplication) implementable only in this crate.
-    #[allow(unreachable_pub)]
     pub trait Sealed {
         #[doc(hidden)]
         fn core(&self) -> &super::core::AppCore;

@@ -20,6 +20,10 @@ use crate::{
 /// The window an interactive sign-in belongs to. Accepted for parity with MSAL Python; only a
 /// broker would use it, and this library has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "a console or a window handle, as MSAL Python's parent_window_handle"
+)]
 pub enum ParentWindow {
     /// A console application.
     Console,

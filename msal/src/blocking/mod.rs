@@ -50,7 +50,6 @@ fn runtime() -> Result<Arc<Runtime>> {
 
 pub(crate) mod sealed {
     /// Keeps [`ClientApplication`](super::ClientApplication) implementable only in this crate.
-    #[allow(unreachable_pub)]
     pub trait Sealed {
         /// The async application wrapped.
         type Async: crate::ClientApplication;
@@ -127,7 +126,7 @@ pub trait ClientApplication: Send + Sync + fmt::Debug + sealed::Sealed {
         scopes: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> GetAuthorizationRequestUrl<'_> {
         let (app, rt) = self.parts();
-        #[allow(deprecated)]
+        #[expect(deprecated, reason = "the blocking twin of a deprecated method")]
         let inner = crate::ClientApplication::get_authorization_request_url(app, scopes);
         GetAuthorizationRequestUrl::new(rt, inner)
     }
@@ -140,7 +139,7 @@ pub trait ClientApplication: Send + Sync + fmt::Debug + sealed::Sealed {
         scopes: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> AcquireTokenByAuthorizationCode<'_> {
         let (app, rt) = self.parts();
-        #[allow(deprecated)]
+        #[expect(deprecated, reason = "the blocking twin of a deprecated method")]
         let inner =
             crate::ClientApplication::acquire_token_by_authorization_code(app, code, scopes);
         AcquireTokenByAuthorizationCode::new(rt, inner)
@@ -167,7 +166,7 @@ pub trait ClientApplication: Send + Sync + fmt::Debug + sealed::Sealed {
         scopes: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> AcquireTokenByUsernamePassword<'_> {
         let (app, rt) = self.parts();
-        #[allow(deprecated)]
+        #[expect(deprecated, reason = "the blocking twin of a deprecated method")]
         let inner = crate::ClientApplication::acquire_token_by_username_password(
             app, username, password, scopes,
         );

@@ -34,6 +34,7 @@ const AUTH_TIME_SKEW_SECS: i64 = 120;
 /// server-side session: it holds the PKCE verifier). Serializes with the keys of MSAL Python's
 /// flow dictionary.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AuthCodeFlow {
     /// Where to send the browser.
     pub auth_uri: String,

@@ -14,6 +14,10 @@ use crate::{
 
 /// Which user: exactly one of a UPN or an object id (the type enforces Python's "exactly one").
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "exactly one of a username or an object id, as MSAL Python takes"
+)]
 pub enum UserIdentifier {
     /// The user principal name.
     Username(String),

@@ -24,6 +24,7 @@ pub trait BrowserOpener: Send + Sync + fmt::Debug {
 /// The platform's default browser, through the `webbrowser` crate (which honours `$BROWSER`),
 /// then `wslview` and `explorer.exe` on WSL, as MSAL Python does.
 #[derive(Debug, Clone, Copy, Default)]
+#[expect(clippy::exhaustive_structs, reason = "a unit value apps name directly")]
 pub struct SystemBrowser;
 
 impl SystemBrowser {
