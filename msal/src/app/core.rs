@@ -9,14 +9,20 @@ use std::{
 };
 
 use msal_authority::{Authority, AuthorityMetadata, AuthorityResolver, Region};
-use msal_cache::{CachedAccessToken, TokenCache, TokenEvent};
+use msal_cache::{
+    AccessTokenQuery, CachedAccessToken, TokenCache, TokenEvent,
+    acquire::{Lookup, TokenProvider, acquire},
+};
 use msal_core::{
     Account, AsyncSleep, AuthenticationResult, ClientCredential, Clock, Env, Error, IdTokenClaims,
     TokenResponse, TokenSource, single_flight::SingleFlight, token_endpoint::TokenEndpointClient,
 };
 use serde_json::{Map, Value};
 
-use crate::app::hit::{CacheHit, HitMemo};
+use crate::{
+    app::hit::{CacheHit, HitMemo},
+    request::RequestOptions,
+};
 
 /// The shared state behind `PublicClientApplication` and `ConfidentialClientApplication`.
 /// Public only so the sealed trait can name it; unreachable from outside the crate.
@@ -167,6 +173,51 @@ impl AppCore {
         self.pop_key.clone().ok_or_else(|| {
             Error::Configuration("no PoP key: this application was built without one".into())
         })
+    }
+
+    /// `query` narrowed to the cached tokens this request may be served by: a key-bound request
+    /// (an SSH certificate) only by a token bound to that key, a PoP request only by one bound
+    /// to this app's PoP key; never by a bearer token.
+    pub(crate) fn bind_query(
+        &self,
+        query: AccessTokenQuery,
+        options: &RequestOptions,
+    ) -> Result<AccessTokenQuery, Error> {
+        let query = match options.bound_key()? {
+            Some((key_id, token_type)) => query.bound_to_key(key_id, token_type),
+            None => query,
+        };
+        #[cfg(feature = "pop")]
+        let query = match &options.auth_scheme {
+            Some(_) => query.bound_to_key(self.pop_key()?.kid(), "pop"),
+            None => query,
+        };
+        Ok(query)
+    }
+
+    /// Runs a cached flow through the shared pipeline (`msal_cache::acquire`) under its flight
+    /// key, then signs a PoP SHR when the request asked for one: the flight carries the bound
+    /// token, and every caller (followers included) signs its own SHR.
+    pub(crate) async fn acquire_cached<P>(
+        &self,
+        lookup: Lookup<'_>,
+        flight: TokenFlight,
+        request: &P,
+        options: &RequestOptions,
+    ) -> Result<AuthenticationResult, Error>
+    where
+        P: TokenProvider<Output = AuthenticationResult>,
+    {
+        let result = acquire(
+            &self.cache,
+            lookup,
+            self.clock.as_ref(),
+            &self.token_flights,
+            flight,
+            request,
+        )
+        .await?;
+        crate::flows::pop::sign_if_requested(self, result, options)
     }
 
     /// The cache event for `response` to a grant of this app: its client id, environment and

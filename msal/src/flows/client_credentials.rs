@@ -6,7 +6,7 @@
 
 use msal_cache::{
     AccessTokenQuery, CachedAccessToken,
-    acquire::{Lookup, TokenProvider, acquire},
+    acquire::{Lookup, TokenProvider},
 };
 use msal_core::{
     AuthenticationResult, Result,
@@ -110,17 +110,7 @@ impl<'a> AcquireTokenForClient<'a> {
             &scopes,
         )
         .ext_cache_data(ext.clone());
-        // A key-bound request (SSH certificate) is only served by a token bound to that key.
-        let query = match self.options.bound_key()? {
-            Some((key_id, token_type)) => query.bound_to_key(key_id, token_type),
-            None => query,
-        };
-        // A PoP request may only be served by a token bound to our key, never by a bearer one.
-        #[cfg(feature = "pop")]
-        let query = match &self.options.auth_scheme {
-            Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
-            None => query,
-        };
+        let query = core.bind_query(query, &self.options)?;
         let lookup = if self.force_refresh || self.options.bypasses_cache() {
             Lookup::bypass()
         } else {
@@ -140,17 +130,8 @@ impl<'a> AcquireTokenForClient<'a> {
             caller_correlation_id,
             memo_generation: generation,
         };
-        let result = acquire(
-            &core.cache,
-            lookup,
-            core.clock.as_ref(),
-            &core.token_flights,
-            flight,
-            &request,
-        )
-        .await?;
-        // The flight carries the bound token; a PoP SHR is signed per caller, followers included.
-        crate::flows::pop::sign_if_requested(core, result, &self.options)
+        core.acquire_cached(lookup, flight, &request, &self.options)
+            .await
     }
 
     async fn request(

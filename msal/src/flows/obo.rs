@@ -4,7 +4,7 @@
 
 use msal_cache::{
     AccessTokenQuery, CachedAccessToken,
-    acquire::{Lookup, TokenProvider, acquire},
+    acquire::{Lookup, TokenProvider},
     keys::user_assertion_hash,
 };
 use msal_core::{
@@ -65,11 +65,7 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         )
         .ext_cache_data(ext.clone())
         .user_assertion_hash(hash.clone());
-        #[cfg(feature = "pop")]
-        let query = match &self.options.auth_scheme {
-            Some(_) => query.bound_to_key(core.pop_key()?.kid(), "pop"),
-            None => query,
-        };
+        let query = core.bind_query(query, &self.options)?;
         let lookup = if forced {
             Lookup::bypass()
         } else {
@@ -87,17 +83,8 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             correlation_id,
             forced,
         };
-        let result = acquire(
-            &core.cache,
-            lookup,
-            core.clock.as_ref(),
-            &core.token_flights,
-            flight,
-            &request,
-        )
-        .await?;
-        // The flight carries the bound token; each caller signs its own SHR.
-        crate::flows::pop::sign_if_requested(core, result, &self.options)
+        core.acquire_cached(lookup, flight, &request, &self.options)
+            .await
     }
 
     async fn request(

@@ -3,7 +3,7 @@
 
 use msal_cache::{
     AccessTokenQuery, CachedAccessToken, CachedRefreshToken, RefreshTokenQuery,
-    acquire::{Lookup, TokenProvider, acquire},
+    acquire::{Lookup, TokenProvider},
 };
 use msal_core::{
     Account, AuthenticationResult, Error, InteractionReason, Result,
@@ -102,7 +102,7 @@ impl<'a> AcquireTokenSilent<'a> {
         scopes::validate(&self.scopes)?;
         let ext = self.options.ext_cache_data(None);
         let home = self.account.home_account_id.clone();
-        let mut query = AccessTokenQuery::user(
+        let query = AccessTokenQuery::user(
             &home,
             &core.client_id,
             core.realm(),
@@ -111,13 +111,7 @@ impl<'a> AcquireTokenSilent<'a> {
         )
         .ext_cache_data(ext.clone())
         .correlation_id(correlation_id.clone());
-        if let Some((key_id, token_type)) = self.options.bound_key()? {
-            query = query.bound_to_key(key_id, token_type);
-        }
-        #[cfg(feature = "pop")]
-        if self.options.auth_scheme.is_some() {
-            query = query.bound_to_key(core.pop_key()?.kid(), "pop");
-        }
+        let query = core.bind_query(query, &self.options)?;
 
         let lookup = if self.force_refresh || self.options.bypasses_cache() {
             Lookup::bypass()
@@ -139,17 +133,8 @@ impl<'a> AcquireTokenSilent<'a> {
             correlation_id,
             memo_generation: generation,
         };
-        let result = acquire(
-            &core.cache,
-            lookup,
-            core.clock.as_ref(),
-            &core.token_flights,
-            flight,
-            &request,
-        )
-        .await?;
-        // The flight carries the bound token; each caller signs its own SHR.
-        crate::flows::pop::sign_if_requested(core, result, &self.options)
+        core.acquire_cached(lookup, flight, &request, &self.options)
+            .await
     }
 
     async fn answer_from_cache(
