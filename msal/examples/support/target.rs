@@ -53,8 +53,14 @@ pub struct Target {
 impl Target {
     /// Real Entra ID when `MSAL_CLIENT_ID` is set, otherwise a freshly started emulator.
     pub async fn from_env(kind: AppKind) -> Result<Self, BoxError> {
+        Self::from_env_or(kind, EmulatorConfig::default()).await
+    }
+
+    /// As [`Target::from_env`], with this emulator configuration when there is no
+    /// `MSAL_CLIENT_ID` (an example that needs, say, a Key Vault secret in the emulator).
+    pub async fn from_env_or(kind: AppKind, config: EmulatorConfig) -> Result<Self, BoxError> {
         let Some(client_id) = var("MSAL_CLIENT_ID") else {
-            return Self::emulator(kind).await;
+            return Self::emulator(kind, config).await;
         };
         let authority = match (var("MSAL_AUTHORITY"), var("MSAL_TENANT_ID")) {
             (Some(authority), _) => authority,
@@ -93,8 +99,8 @@ impl Target {
     }
 
     /// A freshly started emulator and the identities it knows for `kind`.
-    async fn emulator(kind: AppKind) -> Result<Self, BoxError> {
-        let emu = Emulator::start(EmulatorConfig::default()).await?;
+    async fn emulator(kind: AppKind, config: EmulatorConfig) -> Result<Self, BoxError> {
+        let emu = Emulator::start(config).await?;
         println!(
             "MSAL_CLIENT_ID is not set: using a local Entra ID emulator at {}",
             emu.base_url()
@@ -182,7 +188,7 @@ fn pem_certificate(key_pem: &str, cert_pem: &str) -> Result<Certificate, BoxErro
     Ok(Certificate::from_pem(key_pem, None)?.with_public_certificate_pem(cert_pem)?)
 }
 
-fn var(name: &str) -> Option<String> {
+pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
