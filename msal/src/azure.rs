@@ -59,7 +59,7 @@ pub struct MsalCredential {
     source: Source,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Source {
     Confidential(ConfidentialClientApplication),
     #[cfg(feature = "managed-identity")]
@@ -68,6 +68,23 @@ enum Source {
         app: PublicClientApplication,
         account: Box<Account>,
     },
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Confidential(app) => f.debug_tuple("Confidential").field(app).finish(),
+            #[cfg(feature = "managed-identity")]
+            Source::ManagedIdentity(client) => {
+                f.debug_tuple("ManagedIdentity").field(client).finish()
+            }
+            // The account's username and ids are PII, which msal shows only when asked to.
+            Source::Public { app, .. } => f
+                .debug_struct("Public")
+                .field("app", app)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl Source {
@@ -184,64 +201,88 @@ impl TokenCredential for MsalCredential {
             ));
         }
         let extras = Extras::from_options(options.as_ref());
-        let result = match &self.source {
-            Source::Confidential(app) => {
-                // A repeat of this thread's last hit is answered without building an msal
-                // result: Azure SDK wants only the token and its expiry.
-                if extras.claims.is_none()
-                    && let Some((token, expires_on)) = app.core().memoised_bearer(None, scopes)
-                {
-                    return access_token(name, token, expires_on);
-                }
-                let mut request = app.acquire_token_for_client(scopes.iter().copied());
-                if let Some(id) = extras.correlation_id {
-                    request = request.correlation_id(id);
-                }
-                if let Some(claims) = extras.claims {
-                    request = request.claims_challenge(claims);
-                }
-                request.await
-            }
-            #[cfg(feature = "managed-identity")]
-            Source::ManagedIdentity(client) => {
-                let [scope] = scopes else {
-                    return Err(AzureError::with_message(
-                        ErrorKind::Credential,
-                        format!(
-                            "{name}: managed identity takes one resource, but {} scopes were requested: {scopes:?}",
-                            scopes.len()
-                        ),
-                    ));
-                };
-                let resource = resource_of(scope);
-                let mut request = client.acquire_token_for_client(resource);
-                if let Some(claims) = extras.claims {
-                    request = request.claims_challenge(claims);
-                }
-                request.await
-            }
-            Source::Public { app, account } => {
-                if extras.claims.is_none()
-                    && let Some((token, expires_on)) = app
-                        .core()
-                        .memoised_bearer(Some(&account.home_account_id), scopes)
-                {
-                    return access_token(name, token, expires_on);
-                }
-                let mut request = app.acquire_token_silent(scopes.iter().copied(), account);
-                if let Some(id) = extras.correlation_id {
-                    request = request.correlation_id(id);
-                }
-                if let Some(claims) = extras.claims {
-                    request = request.claims_challenge(claims);
-                }
-                request.await
-            }
-        };
-        match result {
-            Ok(result) => from_result(name, result),
-            Err(e) => Err(credential_error(name, scopes, &self.source, e)),
+        if extras.claims.is_none()
+            && let Some(hit) = self.memoised(name, scopes)
+        {
+            return hit;
         }
+        // Everything else in a future of its own, so the hit path's future (boxed by the
+        // trait, per call) stays small.
+        self.acquire(name, scopes, extras).await
+    }
+}
+
+impl MsalCredential {
+    /// A repeat of this thread's last hit, answered without building an msal result: Azure
+    /// SDK wants only the token and its expiry.
+    fn memoised(&self, name: &str, scopes: &[&str]) -> Option<azure_core::Result<AccessToken>> {
+        let (token, expires_on) = match &self.source {
+            Source::Confidential(app) => app.core().memoised_bearer(None, scopes)?,
+            Source::Public { app, account } => app
+                .core()
+                .memoised_bearer(Some(&account.home_account_id), scopes)?,
+            // Managed identity's cache lookup is its own and cheap enough.
+            #[cfg(feature = "managed-identity")]
+            Source::ManagedIdentity(_) => return None,
+        };
+        Some(access_token(name, token, expires_on))
+    }
+
+    /// The cache lookup, and the token request when it misses.
+    fn acquire<'a>(
+        &'a self,
+        name: &'static str,
+        scopes: &'a [&'a str],
+        extras: Extras,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = azure_core::Result<AccessToken>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            let result = match &self.source {
+                Source::Confidential(app) => {
+                    let mut request = app.acquire_token_for_client(scopes.iter().copied());
+                    if let Some(id) = extras.correlation_id {
+                        request = request.correlation_id(id);
+                    }
+                    if let Some(claims) = extras.claims {
+                        request = request.claims_challenge(claims);
+                    }
+                    request.await
+                }
+                #[cfg(feature = "managed-identity")]
+                Source::ManagedIdentity(client) => {
+                    let [scope] = scopes else {
+                        return Err(AzureError::with_message(
+                            ErrorKind::Credential,
+                            format!(
+                                "{name}: managed identity takes one resource, but {} scopes were requested: {scopes:?}",
+                                scopes.len()
+                            ),
+                        ));
+                    };
+                    let resource = resource_of(scope);
+                    let mut request = client.acquire_token_for_client(resource);
+                    if let Some(claims) = extras.claims {
+                        request = request.claims_challenge(claims);
+                    }
+                    request.await
+                }
+                Source::Public { app, account } => {
+                    let mut request = app.acquire_token_silent(scopes.iter().copied(), account);
+                    if let Some(id) = extras.correlation_id {
+                        request = request.correlation_id(id);
+                    }
+                    if let Some(claims) = extras.claims {
+                        request = request.claims_challenge(claims);
+                    }
+                    request.await
+                }
+            };
+            match result {
+                Ok(result) => from_result(name, result),
+                Err(e) => Err(credential_error(name, scopes, &self.source, e)),
+            }
+        })
     }
 }
 
@@ -292,14 +333,11 @@ fn access_token(
 /// user must sign in.
 fn credential_error(name: &str, scopes: &[&str], source: &Source, e: crate::Error) -> AzureError {
     let message = match (source, e.is_interaction_required()) {
-        (Source::Public { account, .. }, true) => format!(
-            "{name}: interaction required: {} must sign in again (interactively or with a device \
-             code) before a token for {scopes:?} can be acquired silently: {e}",
-            if account.username.is_empty() {
-                account.home_account_id.as_str()
-            } else {
-                account.username.as_str()
-            }
+        // The account is not named: usernames and object ids are PII, which msal logs only
+        // when the app opts in, and error messages end up in logs.
+        (Source::Public { .. }, true) => format!(
+            "{name}: interaction required: the user must sign in again (interactively or with a \
+             device code) before a token for {scopes:?} can be acquired silently: {e}"
         ),
         (_, true) => format!("{name}: interaction required for {scopes:?}: {e}"),
         (_, false) => format!("{name}: could not get a token for {scopes:?}: {e}"),
