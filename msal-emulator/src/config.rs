@@ -37,6 +37,12 @@ pub mod ids {
     pub const OBO_DOWNSTREAM_SCOPE: &str = "https://downstream.fake-entra.invalid/.default";
     /// Redirect URI registered for the public and confidential clients.
     pub const REDIRECT_URI: &str = "http://localhost:8400/callback";
+    /// Host name of the Key Vault stand-in: the https listener's certificate names
+    /// `*.vault.azure.net`, so a client that resolves this name to the emulator's address
+    /// reaches it as it would a real vault (see [`crate::Emulator::key_vault_url`]).
+    pub const KEY_VAULT_HOST: &str = "emulator.vault.azure.net";
+    /// The audience the Key Vault stand-in requires of bearer tokens, as Key Vault does.
+    pub const KEY_VAULT_RESOURCE: &str = "https://vault.azure.net";
     /// Resource of the managed-identity fixtures.
     pub const MI_RESOURCE: &str = "https://management.fake-entra.invalid/";
     /// Client id of the system-assigned managed identity (not in the fixtures, which only show null).
@@ -299,6 +305,8 @@ pub struct EmulatorConfig {
     pub region: String,
     /// Where Azure Arc challenge key files go; `None` = a fresh temporary directory.
     pub arc_key_dir: Option<PathBuf>,
+    /// Secrets the Key Vault stand-in serves, as (name, value).
+    pub key_vault_secrets: Vec<(String, String)>,
 }
 
 impl Default for EmulatorConfig {
@@ -356,6 +364,7 @@ impl Default for EmulatorConfig {
             service_fabric_secret: "service-fabric-fake-secret".to_owned(),
             region: "westus2".to_owned(),
             arc_key_dir: None,
+            key_vault_secrets: Vec::new(),
         }
     }
 }
@@ -471,6 +480,16 @@ impl EmulatorConfig {
         self
     }
 
+    /// Adds a secret to the Key Vault stand-in (`GET /secrets/{name}`); names are
+    /// case-insensitive, as in Key Vault, and a later value of the same name replaces it.
+    pub fn key_vault_secret(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.key_vault_secrets
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        self.key_vault_secrets.push((name, value.into()));
+        self
+    }
+
     /// Sets `expires_in` of managed-identity tokens.
     pub fn mi_expires_in(mut self, seconds: u64) -> Self {
         self.mi_expires_in = seconds;
@@ -540,6 +559,14 @@ impl fmt::Debug for EmulatorConfig {
             .field("system_assigned_identity", &self.system_assigned_identity)
             .field("user_assigned_identities", &self.user_assigned_identities)
             .field("region", &self.region)
+            .field(
+                "key_vault_secrets",
+                &self
+                    .key_vault_secrets
+                    .iter()
+                    .map(|(name, _)| (name.as_str(), "<redacted>"))
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -60,6 +60,8 @@ impl Emulator {
             "*.login.microsoft.com",
             "login.windows.net",
             "sts.windows.net",
+            // The Key Vault stand-in, reached as `ids::KEY_VAULT_HOST` resolved to loopback.
+            "*.vault.azure.net",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -128,6 +130,7 @@ impl Emulator {
             grants: Mutex::new(Grants::default()),
             arc_key_dir,
             known_hosts,
+            started_at: crate::wire::now_secs(),
             config,
         });
         let tasks = vec![
@@ -226,6 +229,19 @@ impl Emulator {
         format!(
             "{}/arc/metadata/identity/oauth2/token",
             self.http_base_url()
+        )
+    }
+
+    /// The Key Vault stand-in's vault URL, `https://emulator.vault.azure.net:PORT`
+    /// ([`ids::KEY_VAULT_HOST`](crate::ids::KEY_VAULT_HOST)) on the https listener. The name does
+    /// not resolve by itself: resolve it to [`addr`](Self::addr) in the client (reqwest's
+    /// `ClientBuilder::resolve`), and trust [`ca_pem`](Self::ca_pem). A real vault's name keeps
+    /// Key Vault clients' check that the challenge's resource matches the vault's domain on.
+    pub fn key_vault_url(&self) -> String {
+        format!(
+            "https://{}:{}",
+            crate::config::ids::KEY_VAULT_HOST,
+            self.addr.port()
         )
     }
 

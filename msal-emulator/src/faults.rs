@@ -36,6 +36,8 @@ pub enum Endpoint {
     AzureArc,
     /// Service Fabric `/msi/sf`.
     ServiceFabric,
+    /// The Key Vault stand-in: `GET /secrets/{name}[/{version}]`.
+    KeyVaultSecret,
     /// Any request whose path ends with this text.
     Path(String),
 }

@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) arc_key_dir: PathBuf,
     /// Host names instance discovery vouches for.
     pub(crate) known_hosts: Vec<String>,
+    /// When the emulator started (Unix seconds): the Key Vault secrets' `created` time.
+    pub(crate) started_at: u64,
 }
 
 impl Shared {

@@ -45,6 +45,68 @@
 //! `msal-cache-redis` crate, or implement [`CacheStore`](crate::cache::CacheStore). The JSON is
 //! MSAL Python's, so the same file works with MSAL Python, msal-extensions, MSAL.NET and msal-node.
 //!
+//! # Using msal with Azure SDK for Rust
+//! Azure SDK for Rust clients (Key Vault, Storage, Cosmos DB, ...) take an
+//! `Arc<dyn azure_core::credentials::TokenCredential>`. With feature `azure-core`,
+//! `azure::MsalCredential` is one, over any msal token source:
+//! - `MsalCredential::confidential(app)`: a daemon's client credentials;
+//! - `MsalCredential::managed_identity(client)` (feature `managed-identity`): the Azure host's
+//!   identity; Azure SDK's scope `https://vault.azure.net/.default` becomes the resource
+//!   `https://vault.azure.net`;
+//! - `MsalCredential::public(app, account)`: a signed-in user's tokens, silently. It never
+//!   prompts: when the user must sign in again, `get_token` fails with a credential error that
+//!   says "interaction required" (its source is [`Error::InteractionRequired`](crate::Error::InteractionRequired));
+//!   sign in with the app, then build the credential again.
+//!
+//! The tokens live in the app's msal cache: the credential shares them with the app's own calls,
+//! a repeated request is answered without a request, and a [`CacheStore`](crate::cache::CacheStore)
+//! persists them. Errors are `azure_core` errors of kind `Credential` whose source is the
+//! [`msal::Error`](crate::Error). A `ClientRequestId` in the request options' context becomes
+//! the token request's correlation id; an `azure::ClaimsChallenge` there skips the cache.
+//!
+//! The feature uses azure_core without its default features, so it brings no HTTP stack; give
+//! your Azure SDK clients `default-features = false` too and a transport in
+//! `ClientOptions::transport`. `msal/examples/azure_keyvault.rs` implements azure_core's
+//! `HttpClient` over msal's [`ReqwestClient`](crate::http) in thirty lines, so tokens and
+//! service calls share one client, TLS configuration and connection pool.
+//!
+//! A command-line tool that signs its user in once with a device code, keeps the tokens in a file
+//! across runs (feature `persistence`), and hands Azure SDK clients a credential:
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "azure-core", feature = "persistence"))]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//!
+//! use azure_core::credentials::TokenCredential;
+//! use msal::{
+//!     ClientApplication as _, PublicClientApplication, TokenCache, azure::MsalCredential,
+//!     cache::FileCacheStore,
+//! };
+//!
+//! const VAULT: &str = "https://vault.azure.net/.default";
+//!
+//! let app = PublicClientApplication::builder("00000000-0000-0000-0000-000000000000")
+//!     .authority("https://login.microsoftonline.com/organizations")?
+//!     // MSAL Python's format, locked as msal-extensions locks it: runs and tools can share it.
+//!     .token_cache(TokenCache::with_store(FileCacheStore::new("msal_cache.json")))
+//!     .build()?;
+//! // The first run signs in; later runs find the account (and its tokens) in the file.
+//! let account = match app.get_accounts().await?.into_iter().next() {
+//!     Some(account) => account,
+//!     None => app
+//!         .acquire_token_with_device_code([VAULT])
+//!         .on_device_code(|flow| eprintln!("{}", flow.message))
+//!         .await?
+//!         .account
+//!         .ok_or("the sign-in returned no account")?,
+//! };
+//! let credential: Arc<dyn TokenCredential> = MsalCredential::public(app, account);
+//! // Any Azure SDK client now: SecretClient::new("https://myvault.vault.azure.net", credential, options)
+//! let token = credential.get_token(&[VAULT], None).await?; // from the file, no sign-in
+//! # let _ = token; Ok(()) }
+//! ```
+//!
 //! # Logging
 //! msal-rs logs through [`tracing`](https://docs.rs/tracing): spans `acquire_token_for_client`,
 //! `acquire_token_silent`, `token_request` (targets `msal::*`) carry `msal.correlation_id` and

@@ -5,6 +5,9 @@
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
 mod app;
+#[cfg(feature = "azure-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure-core")))]
+pub mod azure;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;

@@ -15,6 +15,8 @@
 )]
 
 use msal::AutoRefresher;
+#[cfg(feature = "azure-core")]
+use msal::azure::{ClaimsChallenge, MsalCredential};
 use msal::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthCodeFlow,
     AuthResponse, AuthenticationResult, AuthorityType, AuthorizationCode, BrowserOpener,

@@ -1,5 +1,5 @@
-//! The dependency rule of the design: protocol crates never depend on a transport, a TLS stack
-//! or tokio networking, so they stay usable with any HTTP client and any runtime.
+//! The dependency rule of the design: protocol crates never depend on a transport, a TLS stack,
+//! tokio networking or Azure SDK's core, so they stay usable with any HTTP client and any runtime.
 //!
 //! Read from `cargo metadata` (the resolved graph), not from grepping manifests, so a forbidden
 //! crate arriving through a transitive dependency is caught too.
@@ -36,6 +36,10 @@ const FORBIDDEN: &[&str] = &[
     "aws-lc-rs",
     "aws-lc-sys",
     "ring",
+    // Azure SDK's credential trait belongs in the facade (`msal::azure`, feature `azure-core`):
+    // the protocol crates stay usable without Azure SDK's dependency tree.
+    "azure_core",
+    "typespec_client_core",
 ];
 
 /// tokio features that mean networking.

@@ -36,6 +36,7 @@ const FACADE_FEATURES: &[&str] = &[
     "managed-identity",
     "persistence",
     "blocking",
+    "azure-core",
     "full",
 ];
 
@@ -59,6 +60,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("managed_identity", "reqwest,managed-identity"),
     ("pop", "reqwest,pop"),
     ("cache_file", "reqwest,persistence"),
+    ("azure_keyvault", "reqwest,azure-core"),
     ("demo", "full"),
 ];
 

@@ -1,5 +1,6 @@
 //! `cargo xtask bench --vs-azure`: msal-rs's client-credentials cache hit against azure_identity
-//! 1.0's `ClientSecretCredential::get_token`, measured in one process with the same harnesses
+//! 1.0's `ClientSecretCredential::get_token`, directly and with both behind azure_core's
+//! `TokenCredential` (`msal::azure::MsalCredential`), measured in one process with the same harnesses
 //! (the probe is `xtask/vs_azure/main.rs`). The probe is a throwaway crate under
 //! `target/vs-azure`, outside the workspace, so azure_identity never enters our lock file; its
 //! first build downloads and compiles azure_identity's tree (a few minutes).
@@ -12,7 +13,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     let manifest = format!(
         "[package]\nname = \"vs-azure\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [workspace]\n\n[profile.release]\ndebug = false\n\n[dependencies]\n\
-         msal = {{ path = {:?} }}\nazure_identity = \"=1.0.0\"\nazure_core = \"1\"\n\
+         msal = {{ path = {:?}, features = [\"azure-core\"] }}\nazure_identity = \"=1.0.0\"\nazure_core = \"1\"\n\
          http = \"1\"\nasync-trait = \"0.1\"\n\
          tokio = {{ version = \"1\", features = [\"rt\", \"rt-multi-thread\"] }}\n",
         root.join("msal").display().to_string()

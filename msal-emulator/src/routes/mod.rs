@@ -5,6 +5,7 @@ mod client_auth;
 mod device_code;
 mod discovery;
 mod grants;
+mod key_vault;
 mod managed_identity;
 mod token;
 
@@ -17,7 +18,10 @@ pub(crate) fn classify(req: &Req) -> Option<Endpoint> {
     let path = req.path.trim_end_matches('/');
     match req.listener {
         Listener::Https => {
-            if path.ends_with("/.well-known/openid-configuration") {
+            // Key Vault's names are letters, digits and dashes, so no Entra path starts so.
+            if path.starts_with("/secrets/") {
+                Some(Endpoint::KeyVaultSecret)
+            } else if path.ends_with("/.well-known/openid-configuration") {
                 Some(Endpoint::OpenIdConfiguration)
             } else if path.ends_with("/discovery/instance") {
                 Some(Endpoint::InstanceDiscovery)
@@ -76,6 +80,7 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Reply {
         Endpoint::CloudShell if post => managed_identity::cloud_shell(shared, req),
         Endpoint::AzureArc if get => managed_identity::azure_arc(shared, req),
         Endpoint::ServiceFabric if get => managed_identity::service_fabric(shared, req),
+        Endpoint::KeyVaultSecret => key_vault::get_secret(shared, req),
         _ => AadError::new(
             405,
             "invalid_request",

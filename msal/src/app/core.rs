@@ -350,4 +350,26 @@ impl AppCore {
             self.result_clock.as_ref(),
         )
     }
+
+    /// This thread's memoised bearer token for exactly `scopes` (app tokens when `home_account_id`
+    /// is `None`, else that account's), while the cache is unchanged: the token and its expiry,
+    /// with no [`AuthenticationResult`] built. `None` sends the caller down the ordinary path,
+    /// which answers from the cache (and memoises) or from the network.
+    #[cfg(feature = "azure-core")]
+    pub(crate) fn memoised_bearer(
+        &self,
+        home_account_id: Option<&str>,
+        scopes: &[&str],
+    ) -> Option<(String, SystemTime)> {
+        let generation = self.cache.generation()?;
+        let hits = if home_account_id.is_some() {
+            &self.user_hits
+        } else {
+            &self.app_hits
+        };
+        let hit = hits.matching(generation, home_account_id, scopes, self.now())?;
+        let (token, expires_on) = hit.bearer()?;
+        self.client.telemetry().record_cache_hit();
+        Some((token.secret().to_owned(), expires_on))
+    }
 }

@@ -75,6 +75,15 @@ impl CacheHit {
         }
     }
 
+    /// The token and its expiry when it is a bearer token: all a caller that needs no
+    /// [`AuthenticationResult`] (Azure SDK's `TokenCredential`) takes from a hit.
+    #[cfg(feature = "azure-core")]
+    pub(crate) fn bearer(&self) -> Option<(&AccessToken, SystemTime)> {
+        self.token_type
+            .eq_ignore_ascii_case("bearer")
+            .then_some((&self.access_token, self.expires_on))
+    }
+
     /// Whether the token may still be returned at `now`.
     pub(crate) fn is_fresh(&self, now: SystemTime) -> bool {
         Freshness::of(self.expires_on, self.refresh_on, now) == Freshness::Fresh
@@ -169,11 +178,11 @@ impl HitMemo {
     /// `generation` and its token is still usable at `now`. The guard holds this thread's slot
     /// (nobody else's) while the result is built from it.
     #[inline]
-    pub(crate) fn matching(
+    pub(crate) fn matching<S: AsRef<str>>(
         &self,
         generation: u64,
         home_account_id: Option<&str>,
-        requested: &[String],
+        requested: &[S],
         now: SystemTime,
     ) -> Option<MatchingHit<'_>> {
         let mut slot = self.slots.local().lock().unwrap_or_else(|p| p.into_inner());
@@ -186,7 +195,13 @@ impl HitMemo {
             *slot = Memo::default();
             return None;
         }
-        let matches = key.requested == requested
+        // Compared as strings so a caller holding `&[&str]` (Azure SDK's scopes) needs no
+        // owned copy to ask.
+        let matches = key
+            .requested
+            .iter()
+            .map(String::as_str)
+            .eq(requested.iter().map(AsRef::as_ref))
             && key.home_account_id.as_deref() == home_account_id
             && slot.hit.is_fresh(now);
         matches.then_some(MatchingHit(slot))
