@@ -107,6 +107,77 @@ fn default_sleep() -> Option<Arc<dyn AsyncSleep>> {
     }
 }
 
+/// Builds a [`ManagedIdentityClient`] with the option names the application builders use
+/// (`token_cache`, `clock`, `sleep_impl`, `timeout`, ...).
+///
+/// ```
+/// # fn demo(http: impl msal_core::http::HttpClient + 'static) {
+/// use std::time::Duration;
+/// use msal_managed_identity::{ManagedIdentityClient, SystemAssignedManagedIdentity};
+///
+/// let client = ManagedIdentityClient::builder(SystemAssignedManagedIdentity, http)
+///     .timeout(Duration::from_secs(10))
+///     .build();
+/// # let _ = client; }
+/// ```
+#[must_use = "a builder does nothing until `build()`"]
+#[derive(Debug)]
+pub struct ManagedIdentityClientBuilder {
+    config: Config,
+}
+
+impl ManagedIdentityClientBuilder {
+    /// Uses `cache` for tokens (default: a new in-memory cache).
+    pub fn token_cache(mut self, cache: TokenCache) -> Self {
+        self.config.token_cache = cache;
+        self
+    }
+
+    /// Uses `cache` for throttling state (MSAL Python's `http_cache`); clones share state.
+    pub fn http_cache(mut self, cache: HttpCache) -> Self {
+        self.config.http_cache = cache;
+        self
+    }
+
+    /// Declares client capabilities (e.g. `["CP1"]`), sent as `xms_cc` to Service Fabric.
+    pub fn client_capabilities(
+        mut self,
+        caps: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.config.capabilities = caps.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Reads the managed-identity variables and well-known files from `env` (tests).
+    pub fn env(mut self, env: Env) -> Self {
+        self.config.env = env;
+        self
+    }
+
+    /// Uses `clock` for expiry, refresh and throttling decisions (tests).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.config.clock = Arc::new(clock);
+        self
+    }
+
+    /// Waits between IMDS retries with `sleep` (default: tokio's timer with feature `tokio`).
+    pub fn sleep_impl(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+        self.config.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// The deadline of each request (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> ManagedIdentityClient {
+        ManagedIdentityClient::from_config(self.config)
+    }
+}
+
 impl ManagedIdentityClient {
     /// A client for `identity` that sends requests through `http`.
     ///
@@ -115,17 +186,28 @@ impl ManagedIdentityClient {
     /// without it and without [`with_sleep`](Self::with_sleep), IMDS is not retried), and a
     /// 30 s deadline per request.
     pub fn new(identity: impl Into<ManagedIdentity>, http: impl HttpClient + 'static) -> Self {
-        Self::from_config(Config {
-            identity: identity.into(),
-            http: Arc::new(http),
-            token_cache: TokenCache::new(),
-            http_cache: HttpCache::new(),
-            capabilities: Vec::new(),
-            env: Env::process(),
-            clock: Arc::new(SystemClock),
-            sleep: default_sleep(),
-            timeout: DEFAULT_TIMEOUT,
-        })
+        Self::builder(identity, http).build()
+    }
+
+    /// A builder for a client for `identity` that sends requests through `http`, with the
+    /// defaults of [`new`](Self::new).
+    pub fn builder(
+        identity: impl Into<ManagedIdentity>,
+        http: impl HttpClient + 'static,
+    ) -> ManagedIdentityClientBuilder {
+        ManagedIdentityClientBuilder {
+            config: Config {
+                identity: identity.into(),
+                http: Arc::new(http),
+                token_cache: TokenCache::new(),
+                http_cache: HttpCache::new(),
+                capabilities: Vec::new(),
+                env: Env::process(),
+                clock: Arc::new(SystemClock),
+                sleep: default_sleep(),
+                timeout: DEFAULT_TIMEOUT,
+            },
+        }
     }
 
     fn from_config(config: Config) -> Self {
@@ -183,12 +265,18 @@ impl ManagedIdentityClient {
 
     /// Waits between IMDS retries with `sleep` (tests use
     /// [`InstantSleep`](msal_core::InstantSleep) or [`ManualSleep`](msal_core::ManualSleep)).
+    #[deprecated(
+        note = "use `ManagedIdentityClient::builder(..).sleep_impl(..)`, named as the apps' option"
+    )]
     pub fn with_sleep(self, sleep: impl AsyncSleep + 'static) -> Self {
         let sleep: Arc<dyn AsyncSleep> = Arc::new(sleep);
         self.with(|c| c.sleep = Some(sleep))
     }
 
     /// The deadline of each request (default [`DEFAULT_TIMEOUT`]).
+    #[deprecated(
+        note = "use `ManagedIdentityClient::builder(..).timeout(..)`, named as the apps' option"
+    )]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         self.with(|c| c.timeout = timeout)
     }

@@ -10,7 +10,10 @@ mod request;
 mod response;
 mod source;
 
-pub use client::{AcquireManagedIdentityToken, DEFAULT_TIMEOUT, ManagedIdentityClient};
+pub use client::{
+    AcquireManagedIdentityToken, DEFAULT_TIMEOUT, ManagedIdentityClient,
+    ManagedIdentityClientBuilder,
+};
 pub use identity::{
     ManagedIdentity, SystemAssignedManagedIdentity, UserAssignedId, UserAssignedManagedIdentity,
 };

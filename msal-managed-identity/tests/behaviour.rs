@@ -42,9 +42,10 @@ async fn imds_retries_5xx_with_backoff_then_succeeds() {
     em.add_fault(FaultRule::status(Endpoint::Imds, 2, 500));
     let clock = ManualClock::new(SystemTime::now());
     let start = clock.now_for_test();
-    let mi = client(SystemAssignedManagedIdentity, imds_env(&em))
-        .with_clock(clock.clone())
-        .with_sleep(ManualSleep::new(clock.clone()));
+    let mi = client_builder(SystemAssignedManagedIdentity, imds_env(&em))
+        .clock(clock.clone())
+        .sleep_impl(ManualSleep::new(clock.clone()))
+        .build();
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
     assert_eq!(r.token_source, TokenSource::IdentityProvider);
     assert_eq!(imds_count(&em), 3);
@@ -69,9 +70,10 @@ async fn imds_retries_are_bounded_and_then_throttled() {
     let em = emulator().await;
     em.add_fault(FaultRule::status(Endpoint::Imds, 10, 503));
     let clock = ManualClock::new(SystemTime::now());
-    let mi = client(SystemAssignedManagedIdentity, imds_env(&em))
-        .with_clock(clock.clone())
-        .with_sleep(ManualSleep::new(clock.clone()));
+    let mi = client_builder(SystemAssignedManagedIdentity, imds_env(&em))
+        .clock(clock.clone())
+        .sleep_impl(ManualSleep::new(clock.clone()))
+        .build();
     let e = mi.acquire_token_for_client(RESOURCE).await.unwrap_err();
     assert_eq!(
         e.service_error().unwrap().status.map(|s| s.as_u16()),

@@ -66,9 +66,17 @@ pub fn arc_env(em: &Emulator, key_dir: &Path) -> Env {
 }
 
 pub fn client(identity: impl Into<ManagedIdentity>, env: Env) -> ManagedIdentityClient {
-    ManagedIdentityClient::new(identity, http())
-        .with_env(env)
-        .with_sleep(InstantSleep)
+    client_builder(identity, env).build()
+}
+
+/// The builder behind [`client`], for tests that set more (a clock, a sleep).
+pub fn client_builder(
+    identity: impl Into<ManagedIdentity>,
+    env: Env,
+) -> msal_managed_identity::ManagedIdentityClientBuilder {
+    ManagedIdentityClient::builder(identity, http())
+        .env(env)
+        .sleep_impl(InstantSleep)
 }
 
 /// The managed-identity requests the emulator logged (path ends with one of the MI paths).

@@ -71,11 +71,19 @@ impl ManagedIdentityClient {
     }
 
     /// Waits between IMDS retries with `sleep` (tests).
+    #[deprecated(
+        note = "build the async client with `ManagedIdentityClient::builder(..).sleep_impl(..)` and wrap it with `from_async`"
+    )]
+    #[expect(deprecated, reason = "the blocking twin of a deprecated method")]
     pub fn with_sleep(self, sleep: impl AsyncSleep + 'static) -> Self {
         self.map(|c| c.with_sleep(sleep))
     }
 
     /// The deadline of each request.
+    #[deprecated(
+        note = "build the async client with `ManagedIdentityClient::builder(..).timeout(..)` and wrap it with `from_async`"
+    )]
+    #[expect(deprecated, reason = "the blocking twin of a deprecated method")]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         self.map(|c| c.with_timeout(timeout))
     }

@@ -276,7 +276,7 @@ blocking_request! {
     fn browser_opener(opener: impl crate::BrowserOpener + 'static);
     fn on_auth_uri(f: impl Fn(&str) + Send + Sync + 'a);
     fn correlation_id(id: impl Into<String>);
-    fn extra_query_param(key: impl Into<String>, value: impl Into<String>);
+    fn auth_uri_query_param(key: impl Into<String>, value: impl Into<String>);
     fn extra_body_param(key: impl Into<String>, value: impl Into<String>);
 }
 
@@ -288,6 +288,12 @@ impl<'a> AcquireTokenInteractive<'a> {
             rt: self.rt,
             inner: self.inner.cancel_on(fut),
         }
+    }
+
+    /// The old name of [`auth_uri_query_param`](Self::auth_uri_query_param).
+    #[deprecated(note = "use `auth_uri_query_param`: this parameter goes on the sign-in URL")]
+    pub fn extra_query_param(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.auth_uri_query_param(key, value)
     }
 }
 

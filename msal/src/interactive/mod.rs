@@ -224,10 +224,22 @@ impl<'a> AcquireTokenInteractive<'a> {
         self
     }
 
-    /// An extra query parameter for the sign-in URL (OIDC `ui_locales`, `acr_values`, ...).
-    pub fn extra_query_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    /// An extra query parameter of the sign-in URL the browser opens (OIDC `ui_locales`,
+    /// `acr_values`, ...; MSAL Python's `**kwargs`).
+    pub fn auth_uri_query_param(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         self.params.extra_query.push((key.into(), value.into()));
         self
+    }
+
+    /// The old name of [`auth_uri_query_param`](Self::auth_uri_query_param). Everywhere else
+    /// `extra_query_param` adds to the token request, so here the name misled.
+    #[deprecated(note = "use `auth_uri_query_param`: this parameter goes on the sign-in URL")]
+    pub fn extra_query_param(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.auth_uri_query_param(key, value)
     }
 
     /// An extra form field for the token request (Python's `data=`).
