@@ -7,7 +7,8 @@
 //! What it serves:
 //! - discovery: OpenID configuration (Entra, B2C, ADFS, generic OIDC), instance discovery,
 //!   JWKS, user realm;
-//! - `authorize` (no UI: the configured user signs in), `devicecode`, and `token` with the
+//! - `authorize` (no UI: the configured user signs in), `logout` (back to the
+//!   `post_logout_redirect_uri`), `devicecode`, and `token` with the
 //!   client-credentials (secret or certificate assertion), authorization-code (PKCE),
 //!   refresh-token (rotating, FOCI), device-code, password and on-behalf-of grants, PoP-bound
 //!   tokens and claims challenges;
