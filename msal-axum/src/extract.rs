@@ -351,3 +351,214 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenAcquirer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use axum::http::Request;
+    use msal::http::{HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+    use tower_sessions::MemoryStore;
+
+    use super::*;
+
+    /// Counts requests and fails them all: these tests must not need the network.
+    #[derive(Debug, Default, Clone)]
+    struct Offline(Arc<AtomicUsize>);
+
+    #[async_trait::async_trait]
+    impl HttpClient for Offline {
+        async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Err(TransportError::new(TransportErrorKind::Connect, "offline"))
+        }
+    }
+
+    fn auth(offline: &Offline) -> MsalAuth {
+        let http = offline.clone();
+        MsalAuth::builder()
+            .client_id("00000000-0000-0000-0000-000000000001")
+            .client_secret("s")
+            .authority("https://login.microsoftonline.com/contoso.onmicrosoft.com")
+            .redirect_uri("https://app.example/auth/callback")
+            .configure_app(move |b| b.http_client(http))
+            .build()
+            .unwrap()
+    }
+
+    fn parts(uri: &str, accept: Option<&str>, auth: Option<&MsalAuth>, session: &Session) -> Parts {
+        let mut request = Request::get(uri);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT, accept);
+        }
+        let (mut parts, ()) = request.body(()).unwrap().into_parts();
+        parts.extensions.insert(session.clone());
+        if let Some(auth) = auth {
+            parts.extensions.insert(auth.clone());
+        }
+        parts
+    }
+
+    fn session() -> Session {
+        Session::new(None, Arc::new(MemoryStore::default()), None)
+    }
+
+    async fn sign_in(session: &Session, home_account_id: &str) {
+        let account: Account = serde_json::from_value(serde_json::json!({
+            "home_account_id": home_account_id,
+            "environment": "login.microsoftonline.com",
+            "username": "alice@contoso.example",
+            "local_account_id": "oid",
+            "realm": "contoso",
+            "authority_type": "MSSTS",
+        }))
+        .unwrap();
+        let claims = IdTokenClaims {
+            name: Some("Alice".into()),
+            ..IdTokenClaims::default()
+        };
+        session
+            .insert(session::USER, SessionUser { account, claims })
+            .await
+            .unwrap();
+    }
+
+    fn location(response: &Response) -> &str {
+        response.headers()[header::LOCATION].to_str().unwrap()
+    }
+
+    #[tokio::test]
+    async fn without_a_signed_in_user_a_browser_is_redirected_to_sign_in_and_back() {
+        let auth = auth(&Offline::default());
+        let mut parts = parts(
+            "/orders?id=7",
+            Some("text/html,application/xhtml+xml,application/json;q=0.9"),
+            Some(&auth),
+            &session(),
+        );
+        let rejection = <SignedInUser as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+            .await
+            .unwrap_err();
+        assert!(rejection.is_sign_in_required());
+        let response = rejection.into_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            location(&response),
+            "/auth/sign-in?return_to=%2Forders%3Fid%3D7"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_signed_in_user_a_json_request_gets_401() {
+        let auth = auth(&Offline::default());
+        let mut parts = parts(
+            "/api/orders",
+            Some("application/json"),
+            Some(&auth),
+            &session(),
+        );
+        let rejection =
+            <TokenAcquirer as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+                .await
+                .unwrap_err();
+        let response = rejection.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().get(header::LOCATION).is_none());
+    }
+
+    #[tokio::test]
+    async fn option_of_signed_in_user_is_none_without_a_session() {
+        let auth = auth(&Offline::default());
+        let mut parts = parts("/", None, Some(&auth), &session());
+        let user =
+            <SignedInUser as OptionalFromRequestParts<()>>::from_request_parts(&mut parts, &())
+                .await
+                .unwrap();
+        assert!(user.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_signed_in_user_is_extracted_from_the_session() {
+        let auth = auth(&Offline::default());
+        let session = session();
+        sign_in(&session, "uid.utid").await;
+        let mut parts = parts("/", None, Some(&auth), &session);
+        let user = <SignedInUser as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+            .await
+            .unwrap();
+        assert_eq!(user.name(), "Alice");
+        assert_eq!(user.account().home_account_id, "uid.utid");
+    }
+
+    #[tokio::test]
+    async fn interaction_required_redirects_to_sign_in_with_the_scopes_and_return_path() {
+        let offline = Offline::default();
+        let auth = auth(&offline);
+        let session = session();
+        // Signed in, but the cache has nothing for the account (another instance's memory
+        // cache, an evicted or revoked session).
+        sign_in(&session, "uid.utid").await;
+        let mut parts = parts("/mail?folder=inbox", None, Some(&auth), &session);
+        let tokens = <TokenAcquirer as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+            .await
+            .unwrap();
+        let rejection = tokens.acquire_token(["Mail.Read"]).await.unwrap_err();
+        assert!(rejection.is_sign_in_required(), "{rejection}");
+        let response = rejection.into_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            location(&response),
+            "/auth/sign-in?return_to=%2Fmail%3Ffolder%3Dinbox&scope=Mail.Read"
+        );
+        assert_eq!(
+            offline.0.load(Ordering::SeqCst),
+            0,
+            "decided from the cache"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claims_challenge_is_carried_to_sign_in() {
+        let auth = auth(&Offline::default());
+        let session = session();
+        sign_in(&session, "uid.utid").await;
+        let mut parts = parts("/report", Some("application/json"), Some(&auth), &session);
+        let tokens = <TokenAcquirer as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+            .await
+            .unwrap();
+        let claims = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
+        let rejection = tokens.challenge(["Files.Read"], Some(claims));
+        let url = rejection.sign_in_url().unwrap().to_owned();
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(url.split_once('?').unwrap().1.as_bytes())
+                .into_owned()
+                .collect();
+        assert_eq!(
+            query,
+            [
+                ("return_to".to_owned(), "/report".to_owned()),
+                ("scope".to_owned(), "Files.Read".to_owned()),
+                ("claims".to_owned(), claims.to_owned()),
+            ]
+        );
+        assert_eq!(rejection.into_response().status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn without_the_layer_the_extractors_fail_with_500() {
+        let mut parts = parts("/", None, None, &session());
+        let rejection = <SignedInUser as FromRequestParts<()>>::from_request_parts(&mut parts, &())
+            .await
+            .unwrap_err();
+        assert!(rejection.to_string().contains("auth.layer"), "{rejection}");
+        assert_eq!(
+            rejection.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
