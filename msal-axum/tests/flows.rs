@@ -367,3 +367,69 @@ async fn extractors_without_the_layer_fail_with_a_server_error() {
         .unwrap();
     assert_eq!(page.status, 500);
 }
+
+#[tokio::test]
+async fn a_claims_challenge_reaches_the_identity_provider() {
+    let s = setup().await;
+    let claims = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
+    let url = format!(
+        "{}/auth/sign-in?{}",
+        s.app.base,
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("return_to", "/protected")
+            .append_pair("claims", claims)
+            .finish()
+    );
+    let page = s.browser.open(&url).await.unwrap();
+    assert_eq!(page.url, format!("{}/protected", s.app.base));
+    let authorize = s
+        .emu
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/oauth2/v2.0/authorize"))
+        .unwrap();
+    let sent: serde_json::Value =
+        serde_json::from_str(authorize.query_param("claims").unwrap()).unwrap();
+    assert_eq!(sent["access_token"]["acrs"]["value"], "c1");
+}
+
+#[tokio::test]
+async fn a_certificate_from_pem_files_signs_the_app_in() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = emu.client_certificate();
+    let (key_path, cert_path) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    std::fs::write(&key_path, key).unwrap();
+    std::fs::write(&cert_path, cert).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let client = http(&emu);
+    let auth = MsalAuth::builder()
+        .client_id(ids::CONFIDENTIAL_CLIENT_ID)
+        .certificate_files(&cert_path, &key_path)
+        .authority(emu.authority())
+        .redirect_uri(format!("{base}/auth/callback"))
+        .configure_app(move |b| b.known_authorities(["127.0.0.1"]).http_client(client))
+        .build()
+        .unwrap();
+    let router = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|user: SignedInUser| async move { format!("hi {}", user.name()) }),
+        )
+        .merge(auth.router())
+        .layer(auth.layer(msal_axum::MemoryStore::default()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let page = Browser::new(http(&emu))
+        .open(&format!("{base}/"))
+        .await
+        .unwrap();
+    assert_eq!(page.body, format!("hi {}", ids::USER_NAME));
+    let redemption = emu
+        .requests()
+        .into_iter()
+        .find(|r| r.form_param("grant_type") == Some("authorization_code"))
+        .unwrap();
+    assert!(redemption.form_param("client_assertion").is_some());
+    assert!(redemption.form_param("client_secret").is_none());
+}

@@ -86,6 +86,8 @@ pub async fn downstream() -> Downstream {
 pub struct App {
     pub base: String,
     pub auth: MsalAuth,
+    /// How many posts reached the redirect URI, and how many of them carried a cookie.
+    pub callback_posts: Arc<Mutex<Vec<bool>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -133,6 +135,8 @@ pub async fn start_app<St: SessionStore + Clone>(
         downstream: downstream.url.clone(),
         http: http(emu),
     };
+    let callback_posts: Arc<Mutex<Vec<bool>>> = Arc::default();
+    let seen = callback_posts.clone();
     let router = Router::new()
         .route("/", get(home))
         .route("/protected", get(protected))
@@ -144,13 +148,25 @@ pub async fn start_app<St: SessionStore + Clone>(
         )
         .with_state(state)
         .merge(auth.router())
-        .layer(auth.layer(sessions));
+        .layer(auth.layer(sessions))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                if request.method() == http::Method::POST
+                    && request.uri().path() == "/auth/callback"
+                {
+                    let cookie = request.headers().contains_key(http::header::COOKIE);
+                    seen.lock().unwrap().push(cookie);
+                }
+                next.run(request)
+            },
+        ));
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
     App {
         base: format!("http://{addr}"),
         auth,
+        callback_posts,
         server,
     }
 }
