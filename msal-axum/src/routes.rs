@@ -82,7 +82,10 @@ pub(crate) async fn sign_in(auth: MsalAuth, session: Session, query: RawQuery) -
         }
     };
 
-    let mut pending = pending_sign_ins(&session).await;
+    let mut pending = match pending_sign_ins(&session).await {
+        Ok(pending) => pending,
+        Err(e) => return session_failure(&e),
+    };
     if pending.len() >= MAX_PENDING {
         pending.remove(0);
     }
@@ -116,7 +119,10 @@ pub(crate) async fn callback(auth: MsalAuth, session: Session, body: Bytes) -> R
         }
     };
 
-    let mut pending = pending_sign_ins(&session).await;
+    let mut pending = match pending_sign_ins(&session).await {
+        Ok(pending) => pending,
+        Err(e) => return session_failure(&e),
+    };
     let state = response.get("state").unwrap_or_default();
     let Some(index) = pending.iter().position(|p| p.flow.state() == state) else {
         if !bounced {
@@ -211,14 +217,17 @@ pub(crate) async fn sign_out(auth: MsalAuth, session: Session) -> Response {
     see_other(&location)
 }
 
-/// The sign-ins waiting in the session; an unreadable entry (an older format) counts as none.
-async fn pending_sign_ins(session: &Session) -> Vec<PendingSignIn> {
-    session
-        .get::<Vec<PendingSignIn>>(session::PENDING)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+/// The sign-ins waiting in the session. An entry this version cannot read (another version's
+/// format) counts as none; a failing store is an error, not an empty list, so an outage is not
+/// reported to the user as an unknown sign-in.
+async fn pending_sign_ins(
+    session: &Session,
+) -> Result<Vec<PendingSignIn>, tower_sessions::session::Error> {
+    match session.get::<Vec<PendingSignIn>>(session::PENDING).await {
+        Ok(pending) => Ok(pending.unwrap_or_default()),
+        Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `303 See Other`, never cached.

@@ -100,3 +100,33 @@ async fn signed_in_through_one_instance_the_other_serves_downstream_tokens_from_
     assert_eq!(page.status, 303);
     assert!(location.unwrap().contains("/auth/sign-in"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_store_outage_answers_503_instead_of_signing_in_again() {
+    // Nothing listens on this port: the shared store is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let emu = emulator().await;
+    let downstream = downstream().await;
+    let sessions = RedisSessionStore::new(&format!("redis://127.0.0.1:{port}")).unwrap();
+    let app = start_app(&emu, &downstream, sessions, None).await;
+    let browser = Browser::new(http(&emu));
+    let cookie = "msal_session=AAAAAAAAAAAAAAAAAAAAAA";
+    for path in ["/protected", "/auth/sign-in?return_to=/protected"] {
+        let (page, location) = browser
+            .send(
+                "GET",
+                &format!("{}{path}", app.base),
+                Vec::new(),
+                &[("cookie", cookie)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.status, 503, "{path}: {}", page.body);
+        assert!(location.is_none());
+    }
+    assert_eq!(emu.count("GET", "/oauth2/v2.0/authorize"), 0);
+}
