@@ -14,6 +14,8 @@ pub enum Endpoint {
     Authorize,
     /// `POST /{tenant}/oauth2/v2.0/devicecode`.
     DeviceCode,
+    /// `GET|POST /{tenant}/oauth2/v2.0/logout` (the end-session endpoint).
+    Logout,
     /// Any `.well-known/openid-configuration`.
     OpenIdConfiguration,
     /// `GET /common/discovery/instance`.

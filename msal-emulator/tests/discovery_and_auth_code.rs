@@ -425,3 +425,53 @@ async fn authorize_form_post_errors_and_redirect_checks() {
         Some("consent_required")
     );
 }
+
+#[tokio::test]
+async fn logout_returns_to_a_registered_or_loopback_uri_only() {
+    let emu = start().await;
+    let logout = |query: &str| format!("/{}/oauth2/v2.0/logout{query}", tid());
+    let back = https(
+        &emu,
+        Request::get(logout(
+            "?post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fbye&state=s%201",
+        )),
+    )
+    .await
+    .unwrap();
+    assert_eq!(back.status, 302);
+    assert_eq!(
+        back.header("location"),
+        Some("http://127.0.0.1:9/bye?state=s+1")
+    );
+
+    let foreign = https(
+        &emu,
+        Request::get(logout(
+            "?post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
+        )),
+    )
+    .await
+    .unwrap();
+    assert_eq!(foreign.status, 400);
+    assert!(
+        foreign.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("AADSTS50011")
+    );
+
+    let plain = https(&emu, Request::get(logout(""))).await.unwrap();
+    assert_eq!(plain.status, 200);
+    assert!(plain.text().contains("signed out"));
+    let config = https(
+        &emu,
+        Request::get(format!("/{}/v2.0/.well-known/openid-configuration", tid())),
+    )
+    .await
+    .unwrap();
+    let endpoint = config.json()["end_session_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(endpoint.ends_with(&logout("")), "{endpoint}");
+}

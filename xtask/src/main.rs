@@ -51,17 +51,18 @@ const TRIMMED_BUILDS: &[(&str, &str)] = &[
     ("msal-http-hyper", "native-roots"),
 ];
 
-/// The examples `cargo xtask test` runs, with the features each needs.
-const EXAMPLES: &[(&str, &str)] = &[
-    ("daemon", "reqwest"),
-    ("device_code", "reqwest"),
-    ("desktop_interactive", "reqwest,interactive"),
-    ("web_app", "reqwest"),
-    ("managed_identity", "reqwest,managed-identity"),
-    ("pop", "reqwest,pop"),
-    ("cache_file", "reqwest,persistence"),
-    ("azure_keyvault", "reqwest,azure-core"),
-    ("demo", "full"),
+/// The examples `cargo xtask test` runs: package, example, and the features it needs.
+const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("msal", "daemon", "reqwest"),
+    ("msal", "device_code", "reqwest"),
+    ("msal", "desktop_interactive", "reqwest,interactive"),
+    ("msal", "web_app", "reqwest"),
+    ("msal", "managed_identity", "reqwest,managed-identity"),
+    ("msal", "pop", "reqwest,pop"),
+    ("msal", "cache_file", "reqwest,persistence"),
+    ("msal", "azure_keyvault", "reqwest,azure-core"),
+    ("msal", "demo", "full"),
+    ("msal-axum", "web_app", ""),
 ];
 
 fn main() -> ExitCode {
@@ -201,19 +202,16 @@ fn test(args: &[String]) -> Result<(), String> {
     }
 
     // Every scenario's example, against the emulator it starts itself.
-    for (example, features) in EXAMPLES {
+    for (package, example, features) in EXAMPLES {
         let mut c = cargo();
-        c.args([
-            "run",
-            "--quiet",
-            "-p",
-            "msal",
-            "--example",
-            example,
-            "--features",
-            features,
-        ]);
-        step(&format!("example `{example}` against the emulator"), c)?;
+        c.args(["run", "--quiet", "-p", package, "--example", example]);
+        if !features.is_empty() {
+            c.args(["--features", features]);
+        }
+        step(
+            &format!("example `{package}::{example}` against the emulator"),
+            c,
+        )?;
     }
 
     if interop::python_available() {

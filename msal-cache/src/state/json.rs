@@ -80,6 +80,7 @@ impl<'de> Visitor<'de> for SectionEntries<'_> {
 
 /// Checks the top level the way [`TopLevel`] reads it (an object whose known sections are
 /// objects), without storing anything: what a store needs to know whether a file is readable.
+#[cfg_attr(not(feature = "file"), allow(dead_code))] // used by `CacheState::check`
 pub(super) struct Shape;
 
 impl<'de> DeserializeSeed<'de> for Shape {
@@ -106,6 +107,7 @@ impl<'de> Visitor<'de> for Shape {
 }
 
 /// One known section must be an object; its entries may be anything (they are kept as they are).
+#[cfg_attr(not(feature = "file"), allow(dead_code))]
 struct SectionShape(CredentialType);
 
 impl<'de> DeserializeSeed<'de> for SectionShape {

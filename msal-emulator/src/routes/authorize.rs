@@ -123,7 +123,7 @@ pub(super) fn authorize(shared: &Shared, req: &Req) -> Reply {
 }
 
 /// `http://localhost`, `http://127.0.0.1` or `http://[::1]` on any port.
-fn is_loopback(uri: &str) -> bool {
+pub(super) fn is_loopback(uri: &str) -> bool {
     url::Url::parse(uri).is_ok_and(|u| {
         u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
     })

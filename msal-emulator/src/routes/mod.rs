@@ -6,6 +6,7 @@ mod device_code;
 mod discovery;
 mod grants;
 mod key_vault;
+mod logout;
 mod managed_identity;
 mod token;
 
@@ -39,6 +40,8 @@ pub(crate) fn classify(req: &Req) -> Option<Endpoint> {
                 || path.ends_with("/oauth2/devicecode")
             {
                 Some(Endpoint::DeviceCode)
+            } else if path.ends_with("/oauth2/v2.0/logout") || path.ends_with("/oauth2/logout") {
+                Some(Endpoint::Logout)
             } else {
                 None
             }
@@ -73,6 +76,7 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Reply {
         Endpoint::Authorize if get || post => authorize::authorize(shared, req),
         Endpoint::Token if post => token::token(shared, req),
         Endpoint::DeviceCode if post => device_code::device_code(shared, req),
+        Endpoint::Logout if get || post => logout::logout(shared, req),
         Endpoint::Imds if get => managed_identity::imds(shared, req),
         Endpoint::ImdsRegion if get => managed_identity::imds_region(shared, req),
         Endpoint::AppService if get => managed_identity::app_service(shared, req),
