@@ -54,7 +54,7 @@ async fn main() -> Result<(), BoxError> {
     }
     for (i, app) in apps.iter().enumerate() {
         let result = app.acquire_token_for_client([ids::APP_SCOPE]).await?;
-        println!("instance {i}: token from {:?}", result.token_source);
+        println!("instance {i}: token from {:?}", result.token_source());
     }
     for (i, store) in stores.iter().enumerate() {
         println!("instance {i}: {:?}", store.stats());

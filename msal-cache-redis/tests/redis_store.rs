@@ -21,13 +21,13 @@ async fn two_instances_share_tokens() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     let second = app2
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
-    assert_eq!(second.access_token, first.access_token);
+    assert_eq!(second.token_source(), TokenSource::Cache);
+    assert_eq!(second.access_token(), first.access_token());
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
 
     // One key for the partition, holding exactly that partition.
@@ -49,7 +49,7 @@ async fn two_instances_share_tokens() {
     // Debug shows settings and counters, never the URL or a token.
     let debug = format!("{store1:?}");
     assert!(debug.contains("key_prefix") && !debug.contains("redis://"));
-    assert!(!debug.contains(first.access_token.secret()));
+    assert!(!debug.contains(first.access_token().secret()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,7 +81,7 @@ async fn concurrent_writes_from_two_instances_lose_nothing() {
                     .acquire_token_for_client([scope(task * SCOPES_PER_TASK + n)])
                     .await
                     .unwrap();
-                assert_eq!(result.token_source, TokenSource::IdentityProvider);
+                assert_eq!(result.token_source(), TokenSource::IdentityProvider);
             }
         }));
     }
@@ -97,7 +97,7 @@ async fn concurrent_writes_from_two_instances_lose_nothing() {
     for app in &apps {
         for i in 0..TASKS * SCOPES_PER_TASK {
             let hit = app.acquire_token_for_client([scope(i)]).await.unwrap();
-            assert_eq!(hit.token_source, TokenSource::Cache);
+            assert_eq!(hit.token_source(), TokenSource::Cache);
         }
     }
     assert_eq!(
@@ -123,7 +123,7 @@ async fn redis_outage_and_recovery() {
         let started = Instant::now();
         for app in [&app1, &app2] {
             let result = app.acquire_token_for_client([scope(i)]).await.unwrap();
-            assert!(result.access_token.secret().len() > 10);
+            assert!(result.access_token().secret().len() > 10);
         }
         // Bounded: two calls each with at most a few 300 ms Redis timeouts.
         assert!(
@@ -133,7 +133,7 @@ async fn redis_outage_and_recovery() {
     }
     // Tokens acquired during the outage are served from memory.
     let again = app1.acquire_token_for_client([scope(3)]).await.unwrap();
-    assert_eq!(again.token_source, TokenSource::Cache);
+    assert_eq!(again.token_source(), TokenSource::Cache);
     let (s1, s2) = (store1.stats(), store2.stats());
     assert!(s1.failures >= 5 && s2.failures >= 5, "{s1:?} {s2:?}");
     // Logged once per interval (an hour in these stores), not per call.
@@ -159,7 +159,7 @@ async fn redis_outage_and_recovery() {
     let store3 = store(&redis.url()).await;
     let app3 = app(&emu, &store3);
     let hit = app3.acquire_token_for_client([scope(i)]).await.unwrap();
-    assert_eq!(hit.token_source, TokenSource::Cache);
+    assert_eq!(hit.token_source(), TokenSource::Cache);
     assert_eq!(store3.stats().failures, 0);
 }
 
@@ -177,7 +177,7 @@ async fn a_corrupt_value_is_treated_as_empty_and_replaced() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(result.token_source, TokenSource::IdentityProvider);
+    assert_eq!(result.token_source(), TokenSource::IdentityProvider);
     assert!(store.stats().corrupt_values >= 1);
     // The write replaced the corrupt value with a readable partition.
     assert_eq!(access_tokens_in(&redis.get(&key).unwrap()), 1);
@@ -185,7 +185,7 @@ async fn a_corrupt_value_is_treated_as_empty_and_replaced() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(hit.token_source, TokenSource::Cache);
+    assert_eq!(hit.token_source(), TokenSource::Cache);
 }
 
 /// The race the merge exists for, step by step through the `CacheStore` calls `TokenCache`
@@ -258,7 +258,7 @@ async fn another_instance_finds_the_account_by_home_account_id() {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
         .await
         .unwrap();
-    let home = signed_in.account.unwrap().home_account_id;
+    let home = signed_in.account().unwrap().home_account_id.clone();
 
     // The unfiltered listing reads the cross-partition key only: instance 2 sees nobody.
     assert!(app2.get_accounts().await.unwrap().is_empty());
@@ -281,7 +281,7 @@ async fn another_instance_finds_the_account_by_home_account_id() {
         .acquire_token_silent([ids::USER_SCOPE], &found[0])
         .await
         .unwrap();
-    assert_eq!(silent.token_source, TokenSource::Cache);
-    assert_eq!(silent.access_token, signed_in.access_token);
+    assert_eq!(silent.token_source(), TokenSource::Cache);
+    assert_eq!(silent.access_token(), signed_in.access_token());
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
 }

@@ -11,6 +11,8 @@ mod file_store;
 mod freshness;
 pub mod keys;
 mod query;
+#[doc(hidden)]
+pub mod results;
 mod state;
 mod store;
 mod write;

@@ -5,9 +5,10 @@ use std::{sync::Arc, time::Duration};
 use msal_cache::{
     AccessTokenQuery, CachedAccessToken, Freshness, TokenEvent,
     acquire::{Lookup, TokenProvider, acquire},
+    results,
 };
 use msal_core::{
-    AuthenticationResult, Error, Result, ServiceError, TokenSource,
+    AuthenticationResult, Error, Result, ServiceError,
     http::HttpResponse,
     token_endpoint::{
         response::retry_after,
@@ -131,18 +132,12 @@ impl ManagedIdentityClient {
     }
 
     fn cached_result(&self, at: &CachedAccessToken, resource: &str) -> AuthenticationResult {
-        let mut r = AuthenticationResult::new(
-            at.secret().clone(),
-            at.token_type(),
-            at.expires_on(),
-            TokenSource::Cache,
-        )
-        .with_clock(self.inner.config.clock.clone());
-        r.ext_expires_on = at.ext_expires_on();
-        r.refresh_on = at.refresh_on();
-        r.scopes = vec![resource.to_owned()];
-        r.extra.insert("resource".into(), resource.into());
-        r
+        let mut details =
+            results::cached_details(at, None, None, Some(self.inner.config.clock.clone()));
+        // The cache realm `managed_identity` names no tenant.
+        details.tenant_id = None;
+        details.extra.insert("resource".into(), resource.into());
+        results::result_from_cache(at, Arc::new(details), None)
     }
 
     async fn fetch(
@@ -184,22 +179,17 @@ impl ManagedIdentityClient {
                 "could not cache the managed-identity token");
         }
 
-        let response = &parsed.response;
-        let mut r = AuthenticationResult::new(
-            response.access_token.clone(),
-            response.token_type.clone(),
+        let mut r = results::result_from_response(
+            &parsed.response,
+            &[resource.to_owned()],
             parsed.expires_on,
-            TokenSource::IdentityProvider,
+            now,
         )
-        .with_clock(cfg.clock.clone());
-        r.ext_expires_on = response
-            .ext_expires_in
-            .map(|s| now + Duration::from_secs(s));
-        r.refresh_on = response.refresh_in.map(|s| now + Duration::from_secs(s));
-        r.scopes = vec![resource.to_owned()];
-        r.correlation_id = Some(correlation_id);
-        r.extra = response.extra.clone();
-        r.extra
+        .with_correlation_id(Some(correlation_id));
+        let details = r.details_mut();
+        details.clock = Some(cfg.clock.clone());
+        details
+            .extra
             .insert("resource".into(), parsed.resource.clone().into());
         Ok(r)
     }

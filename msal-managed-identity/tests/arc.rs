@@ -38,7 +38,7 @@ async fn challenge_then_token() {
     let mi = client(SystemAssignedManagedIdentity, arc_env(&em, dir.path()));
     assert_eq!(mi.source(), ManagedIdentitySource::AzureArc);
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.extra["resource"], RESOURCE);
+    assert_eq!(r.extra()["resource"], RESOURCE);
     let sent = arc_requests(&em);
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].status, 401);

@@ -47,7 +47,7 @@ async fn imds_retries_5xx_with_backoff_then_succeeds() {
         .sleep_impl(ManualSleep::new(clock.clone()))
         .build();
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.token_source, TokenSource::IdentityProvider);
+    assert_eq!(r.token_source(), TokenSource::IdentityProvider);
     assert_eq!(imds_count(&em), 3);
     // 1 s, then 2 s.
     assert_eq!(
@@ -141,7 +141,7 @@ async fn claims_challenge_bypasses_the_cache() {
     let mi = client(SystemAssignedManagedIdentity, imds_env(&em));
     let first = mi.acquire_token_for_client(RESOURCE).await.unwrap();
     let hit = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(hit.token_source, TokenSource::Cache);
+    assert_eq!(hit.token_source(), TokenSource::Cache);
     assert_eq!(imds_count(&em), 1);
     let fresh = mi
         .acquire_token_for_client(RESOURCE)
@@ -149,7 +149,7 @@ async fn claims_challenge_bypasses_the_cache() {
         .send()
         .await
         .unwrap();
-    assert_eq!(fresh.token_source, TokenSource::IdentityProvider);
+    assert_eq!(fresh.token_source(), TokenSource::IdentityProvider);
     assert_eq!(imds_count(&em), 2);
     // IMDS takes neither the revoked token's hash nor capabilities.
     let last = mi_requests(&em).pop().unwrap();
@@ -163,18 +163,21 @@ async fn proactive_refresh_falls_back_to_the_cached_token() {
     let clock = ManualClock::new(SystemTime::now());
     let mi = client(SystemAssignedManagedIdentity, app_service_env(&em)).with_clock(clock.clone());
     let first = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    let refresh_on = first.refresh_on.unwrap();
+    let refresh_on = first.refresh_on().unwrap();
     // Past refresh_on (half of a day), well before expiry: a refresh is tried.
     clock.set(refresh_on + Duration::from_secs(60));
     em.add_fault(FaultRule::status(Endpoint::AppService, 1, 500));
     let fallback = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(fallback.token_source, TokenSource::Cache);
-    assert_eq!(fallback.access_token.secret(), first.access_token.secret());
+    assert_eq!(fallback.token_source(), TokenSource::Cache);
+    assert_eq!(
+        fallback.access_token().secret(),
+        first.access_token().secret()
+    );
     assert_eq!(em.count("GET", "/msi/token"), 2);
     // The 500 holds for 5 s; after that the refresh succeeds.
     clock.advance(Duration::from_secs(6));
     let refreshed = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(refreshed.token_source, TokenSource::IdentityProvider);
+    assert_eq!(refreshed.token_source(), TokenSource::IdentityProvider);
     assert_eq!(em.count("GET", "/msi/token"), 3);
 }
 
@@ -186,7 +189,7 @@ async fn proactive_refresh_does_not_fall_back_on_a_client_error() {
     let clock = ManualClock::new(SystemTime::now());
     let mi = client(SystemAssignedManagedIdentity, app_service_env(&em)).with_clock(clock.clone());
     let first = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    clock.set(first.refresh_on.unwrap() + Duration::from_secs(60));
+    clock.set(first.refresh_on().unwrap() + Duration::from_secs(60));
     em.add_fault(FaultRule::status(Endpoint::AppService, 1, 400));
     let refused = mi.acquire_token_for_client(RESOURCE).await;
     assert!(
@@ -213,7 +216,7 @@ async fn concurrent_callers_share_one_request() {
         .collect();
     let mut tokens = Vec::new();
     for t in tasks {
-        tokens.push(t.await.unwrap().unwrap().access_token.into_secret());
+        tokens.push(t.await.unwrap().unwrap().access_token().secret().to_owned());
     }
     tokens.dedup();
     assert_eq!(tokens.len(), 1);
@@ -288,8 +291,8 @@ async fn python_cache_entries_are_served_without_a_request() {
         .with_token_cache(cache.clone())
         .with_clock(clock.clone());
     let r = system.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.token_source, TokenSource::Cache);
-    assert_eq!(r.refresh_on, Some(from_unix_secs(1_795_712_696)));
+    assert_eq!(r.token_source(), TokenSource::Cache);
+    assert_eq!(r.refresh_on(), Some(from_unix_secs(1_795_712_696)));
     for id in [
         ids::MI_IMDS_CLIENT_ID,
         ids::MI_APP_SERVICE_CLIENT_ID,
@@ -300,13 +303,13 @@ async fn python_cache_entries_are_served_without_a_request() {
             .with_token_cache(cache.clone())
             .with_clock(clock.clone());
         let r = user.acquire_token_for_client(RESOURCE).await.unwrap();
-        assert_eq!(r.token_source, TokenSource::Cache, "{id}");
+        assert_eq!(r.token_source(), TokenSource::Cache, "{id}");
     }
     assert!(mi_requests(&em).is_empty());
     // Past refresh_on, the Python entry is refreshed over the wire.
     clock.set(from_unix_secs(1_795_712_700));
     let r = system.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.token_source, TokenSource::IdentityProvider);
+    assert_eq!(r.token_source(), TokenSource::IdentityProvider);
 }
 
 #[tokio::test]
@@ -321,7 +324,7 @@ async fn secrets_stay_out_of_debug_and_errors() {
         format!("{:?}", mi.acquire_token_for_client(RESOURCE)),
     ] {
         assert!(!shown.contains(&header), "{shown}");
-        assert!(!shown.contains(r.access_token.secret()), "{shown}");
+        assert!(!shown.contains(r.access_token().secret()), "{shown}");
     }
     let e = mi.acquire_token_for_client("").await.unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)));

@@ -45,29 +45,26 @@ async fn imds_system_assigned() {
     let mi = client(SystemAssignedManagedIdentity, imds_env(&em));
     assert_eq!(mi.source(), ManagedIdentitySource::Imds);
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.token_source, TokenSource::IdentityProvider);
-    assert!(r.account.is_none());
-    assert_eq!(r.scopes, [RESOURCE]);
-    assert_eq!(r.extra["resource"], RESOURCE);
-    assert_eq!(r.token_type, "Bearer");
+    assert_eq!(r.token_source(), TokenSource::IdentityProvider);
+    assert!(r.account().is_none());
+    assert_eq!(r.scopes(), [RESOURCE]);
+    assert_eq!(r.extra()["resource"], RESOURCE);
+    assert_eq!(r.token_type(), "Bearer");
     assert!(
-        r.refresh_on.is_some(),
+        r.refresh_on().is_some(),
         "a one-day token is refreshed at half-life"
     );
     let sent = mi_requests(&em);
     assert_eq!(sent.len(), 1);
     assert_parity(&sent[0], "mi_imds_system");
     assert!(sent[0].header("x-ms-client-request-id").is_some());
-    assert_eq!(
-        r.correlation_id.as_deref(),
-        sent[0].header("x-ms-client-request-id")
-    );
+    assert_eq!(r.correlation_id(), sent[0].header("x-ms-client-request-id"));
 
     // The second call is a cache hit: no request.
     let again = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(again.token_source, TokenSource::Cache);
-    assert_eq!(again.access_token.secret(), r.access_token.secret());
-    assert_eq!(again.extra["resource"], RESOURCE);
+    assert_eq!(again.token_source(), TokenSource::Cache);
+    assert_eq!(again.access_token().secret(), r.access_token().secret());
+    assert_eq!(again.extra()["resource"], RESOURCE);
     assert_eq!(mi_requests(&em).len(), 1);
 
     // Cached as MSAL Python writes it: system-assigned has a null client_id.
@@ -112,7 +109,7 @@ async fn imds_user_assigned_id_kinds() {
         em.clear_requests();
         let mi = client(identity, imds_env(&em));
         let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-        assert_eq!(r.extra["client_id"], user.client_id.as_str(), "{param}");
+        assert_eq!(r.extra()["client_id"], user.client_id.as_str(), "{param}");
         let sent = mi_requests(&em);
         assert_eq!(sent[0].query_param(param), Some(value.as_str()));
         if param == "client_id" {
@@ -137,7 +134,7 @@ async fn app_service_user_assigned() {
     );
     assert_eq!(mi.source(), ManagedIdentitySource::AppService);
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.extra["resource"], RESOURCE);
+    assert_eq!(r.extra()["resource"], RESOURCE);
     let sent = mi_requests(&em);
     assert_parity(&sent[0], "mi_app_service");
     assert_eq!(
@@ -210,13 +207,13 @@ async fn cloud_shell() {
     let mi = client(SystemAssignedManagedIdentity, cloud_shell_env(&em));
     assert_eq!(mi.source(), ManagedIdentitySource::CloudShell);
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.extra["resource"], RESOURCE);
+    assert_eq!(r.extra()["resource"], RESOURCE);
     let sent = mi_requests(&em);
     assert_eq!(sent[0].method, "POST");
     assert_eq!(sent[0].form_param("resource"), Some(RESOURCE));
     assert_eq!(sent[0].header("Metadata"), Some("true"));
     // A one-hour user token: no proactive refresh.
-    assert!(r.refresh_on.is_none());
+    assert!(r.refresh_on().is_none());
 
     let user = client(
         UserAssignedManagedIdentity::client_id("c"),
@@ -241,7 +238,7 @@ async fn service_fabric_pin_accepts_the_right_certificate() {
     .with_client_capabilities(["cp1"]);
     assert_eq!(mi.source(), ManagedIdentitySource::ServiceFabric);
     let r = mi.acquire_token_for_client(RESOURCE).await.unwrap();
-    assert_eq!(r.token_type, "Bearer");
+    assert_eq!(r.token_type(), "Bearer");
     let sent = em.requests();
     let sf: Vec<_> = sent
         .iter()
@@ -264,7 +261,7 @@ async fn service_fabric_pin_accepts_the_right_certificate() {
 
     // A claims challenge revokes the cached token by its SHA-256.
     use sha2::Digest as _;
-    let expected: String = sha2::Sha256::digest(r.access_token.secret().as_bytes())
+    let expected: String = sha2::Sha256::digest(r.access_token().secret().as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -273,7 +270,7 @@ async fn service_fabric_pin_accepts_the_right_certificate() {
         .claims_challenge(r#"{"access_token":{"nbf":{"essential":true,"value":"1"}}}"#)
         .await
         .unwrap();
-    assert_eq!(fresh.token_source, TokenSource::IdentityProvider);
+    assert_eq!(fresh.token_source(), TokenSource::IdentityProvider);
     let last = em.requests().into_iter().last().unwrap();
     assert_eq!(
         last.query_param("token_sha256_to_refresh"),

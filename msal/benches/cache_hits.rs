@@ -163,7 +163,7 @@ fn silent_hit(c: &mut Criterion) {
     let hit = rt
         .block_on(app.acquire_token_silent(scopes, &account).send())
         .unwrap();
-    assert_eq!(hit.token_source, msal::TokenSource::Cache);
+    assert_eq!(hit.token_source(), msal::TokenSource::Cache);
     c.bench_function(
         "acquire_token_silent cache hit, polled once (MSAL Python's cache file)",
         |b| b.iter(|| poll_once(app.acquire_token_silent(scopes, &account).send()).unwrap()),

@@ -55,8 +55,8 @@ async fn main() -> Result<(), BoxError> {
         let result = app.acquire_token_for_client(&scopes).await?;
         println!(
             "{instance}: token {} from {:?}",
-            redacted(result.access_token.secret()),
-            result.token_source,
+            redacted(result.access_token().secret()),
+            result.token_source(),
         );
     }
     print_sections(&path)?;

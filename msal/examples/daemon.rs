@@ -28,16 +28,16 @@ async fn main() -> Result<(), BoxError> {
 
     for attempt in 1..=2 {
         let result = app.acquire_token_for_client(&scopes).await?;
-        let source = match result.token_source {
+        let source = match result.token_source() {
             TokenSource::Cache => "the token cache",
             _ => "the identity provider",
         };
         println!(
             "#{attempt}: {} token {} from {source}, expires in {} min, scopes {:?}",
-            result.token_type,
-            redacted(result.access_token.secret()),
+            result.token_type(),
+            redacted(result.access_token().secret()),
             result.expires_in().as_secs() / 60,
-            result.scopes,
+            result.scopes(),
         );
         // How the token is used: `Authorization: Bearer …` on the API request (not sent here).
         let mut request = http::Request::get("https://graph.microsoft.com/v1.0/users").body(())?;

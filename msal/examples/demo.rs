@@ -26,20 +26,20 @@ struct Row {
 
 fn describe(r: &AuthenticationResult) -> String {
     let who = r
-        .account
+        .account()
         .as_ref()
         .map(|a| a.username.as_str())
         .unwrap_or("app-only");
     format!(
         "{} {} [redacted, {} chars] for {who}",
-        r.token_type,
+        r.token_type(),
         "token",
-        r.access_token.secret().len()
+        r.access_token().secret().len()
     )
 }
 
 fn source(r: &AuthenticationResult) -> String {
-    match r.token_source {
+    match r.token_source() {
         TokenSource::Cache => "cache".into(),
         TokenSource::IdentityProvider => "identity provider".into(),
         _ => "other".into(),
@@ -114,13 +114,10 @@ async fn main() -> Result<(), BoxError> {
         latency,
         detail: describe(&r),
     });
-    let account = r
-        .account
-        .clone()
-        .ok_or("the device-code result has no account")?;
+    let account = r.account().ok_or("the device-code result has no account")?;
     let (r, latency) = timed(
         device
-            .acquire_token_silent([ids::USER_SCOPE], &account)
+            .acquire_token_silent([ids::USER_SCOPE], account)
             .send(),
     )
     .await?;

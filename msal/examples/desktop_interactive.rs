@@ -41,12 +41,12 @@ async fn main() -> Result<(), BoxError> {
 
     for _ in 0..2 {
         let result = sign_in(&app, &scopes, stand_in.as_ref()).await?;
-        let user = result.account.as_ref().map_or("?", |a| a.username.as_str());
+        let user = result.account().map_or("?", |a| a.username.as_str());
         println!(
             "Signed in as {user}: {} token {} from {:?}",
-            result.token_type,
-            redacted(result.access_token.secret()),
-            result.token_source,
+            result.token_type(),
+            redacted(result.access_token().secret()),
+            result.token_source(),
         );
     }
     Ok(())

@@ -43,11 +43,11 @@ async fn main() -> Result<(), BoxError> {
         Err(e) => return Err(e.into()),
     };
 
-    let user = result.account.as_ref().map_or("?", |a| a.username.as_str());
+    let user = result.account().map_or("?", |a| a.username.as_str());
     println!(
         "Signed in as {user}: {} token {}, expires in {} min",
-        result.token_type,
-        redacted(result.access_token.secret()),
+        result.token_type(),
+        redacted(result.access_token().secret()),
         result.expires_in().as_secs() / 60,
     );
     Ok(())

@@ -35,8 +35,8 @@ async fn main() -> Result<(), BoxError> {
         let result = client.acquire_token_for_client(resource.as_str()).await?;
         println!(
             "#{attempt}: token for {resource} {} from {:?}, expires in {} min",
-            redacted(result.access_token.secret()),
-            result.token_source,
+            redacted(result.access_token().secret()),
+            result.token_source(),
             result.expires_in().as_secs() / 60,
         );
     }

@@ -154,13 +154,13 @@ async fn finish_sign_in(
         .acquire_token_by_auth_code_flow(&flow, AuthResponse::from_form(&body)?)
         .await?;
 
-    let claims = result.id_token_claims.as_ref();
+    let claims = result.id_token_claims();
     let name = claims.and_then(|c| c.name.clone()).unwrap_or_default();
     let message = format!(
         "Hello, {}! Access token for {}: {}",
         escape(&name),
-        escape(&result.scopes.join(" ")),
-        redacted(result.access_token.secret())
+        escape(&result.scopes().join(" ")),
+        redacted(result.access_token().secret())
     );
     Ok(page(StatusCode::OK, message))
 }

@@ -296,16 +296,20 @@ fn resource_of(scope: &str) -> &str {
 fn from_result(name: &str, result: AuthenticationResult) -> azure_core::Result<AccessToken> {
     // Azure SDK sends whatever it gets as `Authorization: Bearer …`; a PoP or SSH token would be
     // sent under the wrong scheme.
-    if !result.token_type.eq_ignore_ascii_case("bearer") {
+    if !result.token_type().eq_ignore_ascii_case("bearer") {
         return Err(AzureError::with_message(
             ErrorKind::Credential,
             format!(
                 "{name}: the token is of type {:?}, not a bearer token Azure SDK clients can send",
-                result.token_type
+                result.token_type()
             ),
         ));
     }
-    access_token(name, result.access_token.into_secret(), result.expires_on)
+    access_token(
+        name,
+        result.access_token().secret().to_owned(),
+        result.expires_on(),
+    )
 }
 
 fn access_token(

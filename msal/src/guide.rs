@@ -98,7 +98,8 @@
 //!         .acquire_token_with_device_code([VAULT])
 //!         .on_device_code(|flow| eprintln!("{}", flow.message))
 //!         .await?
-//!         .account
+//!         .account()
+//!         .cloned()
 //!         .ok_or("the sign-in returned no account")?,
 //! };
 //! let credential: Arc<dyn TokenCredential> = MsalCredential::public(app, account);

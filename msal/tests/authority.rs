@@ -102,7 +102,7 @@ async fn a_generic_oidc_authority_works_with_a_client_secret() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(r.token_source, TokenSource::IdentityProvider);
+    assert_eq!(r.token_source(), TokenSource::IdentityProvider);
     let token = sent(&emu, "POST", "/token").remove(0);
     assert_eq!(
         token.form_param("client_secret"),
@@ -152,7 +152,7 @@ async fn regional_endpoint_is_detected_used_and_cached_under_the_global_host() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     let token = sent(&emu, "POST", "/oauth2/v2.0/token").remove(0);
     assert_eq!(
         token.host.as_deref(),
@@ -172,7 +172,7 @@ async fn regional_endpoint_is_detected_used_and_cached_under_the_global_host() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
+    assert_eq!(second.token_source(), TokenSource::Cache);
     assert_eq!(
         emu.count("GET", "/metadata/instance/compute"),
         1,
@@ -203,7 +203,7 @@ async fn region_detection_falls_back_to_global_when_nothing_answers() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(r.token_source, TokenSource::IdentityProvider);
+    assert_eq!(r.token_source(), TokenSource::IdentityProvider);
     assert_eq!(
         sent(&emu, "POST", "/oauth2/v2.0/token")[0]
             .host

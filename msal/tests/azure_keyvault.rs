@@ -216,7 +216,7 @@ async fn a_signed_in_user_reads_a_secret_silently() {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [VAULT_SCOPE])
         .await
         .unwrap();
-    let credential = MsalCredential::public(app, signed_in.account.unwrap());
+    let credential = MsalCredential::public(app, signed_in.account().cloned().unwrap());
     let first = secret_client(&emu, credential.clone());
     let second = secret_client(&emu, credential);
     assert_eq!(read_secret(&first, None).await.unwrap(), SECRET_VALUE);
@@ -433,7 +433,7 @@ async fn the_stand_in_rejects_an_expired_token() {
     ))
     .header(
         "authorization",
-        format!("Bearer {}", token.access_token.secret()),
+        format!("Bearer {}", token.access_token().secret()),
     )
     .body(Vec::new())
     .unwrap();

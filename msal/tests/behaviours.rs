@@ -28,8 +28,8 @@ async fn a_second_family_app_signs_in_silently_with_the_family_refresh_token() {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
         .await
         .unwrap();
-    assert_eq!(r.extra.get("foci").and_then(|v| v.as_str()), Some("1"));
-    let account = r.account.unwrap();
+    assert_eq!(r.extra().get("foci").and_then(|v| v.as_str()), Some("1"));
+    let account = r.account().unwrap();
 
     let sibling = PublicClientApplication::builder(FAMILY_APP)
         .authority(emu.authority())
@@ -40,10 +40,10 @@ async fn a_second_family_app_signs_in_silently_with_the_family_refresh_token() {
         .build()
         .unwrap();
     let silent = sibling
-        .acquire_token_silent([ids::USER_SCOPE], &account)
+        .acquire_token_silent([ids::USER_SCOPE], account)
         .await
         .unwrap();
-    assert_eq!(silent.token_source, TokenSource::IdentityProvider);
+    assert_eq!(silent.token_source(), TokenSource::IdentityProvider);
     let refresh = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_eq!(refresh.form_param("client_id"), Some(FAMILY_APP));
     assert_eq!(refresh.form_param("grant_type"), Some("refresh_token"));
@@ -125,7 +125,7 @@ async fn proactive_refresh_after_refresh_on_and_its_fallback() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert!(first.refresh_on.is_some());
+    assert!(first.refresh_on().is_some());
     clock.advance(Duration::from_secs(601));
     // Past refresh_on but not expired: the service is down, so the cached token is returned.
     emu.add_fault(FaultRule::new(
@@ -141,8 +141,8 @@ async fn proactive_refresh_after_refresh_on_and_its_fallback() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(fallback.token_source, TokenSource::Cache);
-    assert_eq!(fallback.access_token, first.access_token);
+    assert_eq!(fallback.token_source(), TokenSource::Cache);
+    assert_eq!(fallback.access_token(), first.access_token());
     let refresh = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_eq!(
         refresh.header("x-client-current-telemetry"),
@@ -154,8 +154,8 @@ async fn proactive_refresh_after_refresh_on_and_its_fallback() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(refreshed.token_source, TokenSource::IdentityProvider);
-    assert_ne!(refreshed.access_token, first.access_token);
+    assert_eq!(refreshed.token_source(), TokenSource::IdentityProvider);
+    assert_ne!(refreshed.access_token(), first.access_token());
 }
 
 #[tokio::test]
@@ -167,30 +167,30 @@ async fn obo_tokens_are_not_shared_between_assertions() {
         .await
         .unwrap();
     let two = pca
-        .acquire_token_silent([ids::USER_SCOPE], one.account.as_ref().unwrap())
+        .acquire_token_silent([ids::USER_SCOPE], one.account().unwrap())
         .force_refresh(true)
         .await
         .unwrap();
-    assert_ne!(one.access_token, two.access_token);
+    assert_ne!(one.access_token(), two.access_token());
     let api = obo_api(&emu);
     let a = api
-        .acquire_token_on_behalf_of(one.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .acquire_token_on_behalf_of(one.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await
         .unwrap();
     let b = api
-        .acquire_token_on_behalf_of(two.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .acquire_token_on_behalf_of(two.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await
         .unwrap();
     assert_eq!(
-        (a.token_source, b.token_source),
+        (a.token_source(), b.token_source()),
         (TokenSource::IdentityProvider, TokenSource::IdentityProvider)
     );
     let a2 = api
-        .acquire_token_on_behalf_of(one.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .acquire_token_on_behalf_of(one.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await
         .unwrap();
-    assert_eq!(a2.token_source, TokenSource::Cache);
-    assert_eq!(a2.access_token, a.access_token);
+    assert_eq!(a2.token_source(), TokenSource::Cache);
+    assert_eq!(a2.access_token(), a.access_token());
 }
 
 #[tokio::test]
@@ -329,28 +329,29 @@ async fn ssh_certificates_through_extra_fields_are_cached_apart_from_bearer_toke
             .extra_body_param("key_id", "key-1")
     }
     let first = ssh(&app, jwk).await.unwrap();
-    assert_eq!(first.token_type, "ssh-cert");
+    assert_eq!(first.token_type(), "ssh-cert");
     assert!(
         first
-            .access_token
+            .access_token()
             .secret()
             .starts_with("ssh-rsa-cert-v01@openssh.com")
     );
     let request = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_eq!(request.form_param("key_id"), Some("key-1"));
     let second = ssh(&app, jwk).await.unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
-    assert_eq!(second.access_token, first.access_token);
+    assert_eq!(second.token_source(), TokenSource::Cache);
+    assert_eq!(second.access_token(), first.access_token());
 
     let bearer = app
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(bearer.token_type, "Bearer");
-    assert_eq!(bearer.token_source, TokenSource::IdentityProvider);
+    assert_eq!(bearer.token_type(), "Bearer");
+    assert_eq!(bearer.token_source(), TokenSource::IdentityProvider);
     let again = ssh(&app, jwk).await.unwrap();
     assert_eq!(
-        again.access_token, first.access_token,
+        again.access_token(),
+        first.access_token(),
         "the bearer token did not overwrite the certificate"
     );
 
@@ -377,8 +378,8 @@ async fn the_client_credentials_fast_path_never_outlives_a_cache_change() {
             .await
             .unwrap();
         assert_eq!(
-            (hit.token_source, hit.access_token.clone()),
-            (TokenSource::Cache, first.access_token.clone())
+            (hit.token_source(), hit.access_token().clone()),
+            (TokenSource::Cache, first.access_token().clone())
         );
     }
     // Removing the token (or clearing, or deserializing another state) must end the memo.
@@ -387,12 +388,12 @@ async fn the_client_credentials_fast_path_never_outlives_a_cache_change() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(fresh.token_source, TokenSource::IdentityProvider);
+    assert_eq!(fresh.token_source(), TokenSource::IdentityProvider);
     app.token_cache().clear();
     let after_clear = app
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(after_clear.token_source, TokenSource::IdentityProvider);
+    assert_eq!(after_clear.token_source(), TokenSource::IdentityProvider);
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 3);
 }

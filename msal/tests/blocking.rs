@@ -53,19 +53,19 @@ fn client_credentials_synchronously_then_from_the_cache() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .send()
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     let second = app
         .acquire_token_for_client([ids::APP_SCOPE])
         .send()
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
-    assert_eq!(second.access_token, first.access_token);
+    assert_eq!(second.token_source(), TokenSource::Cache);
+    assert_eq!(second.access_token(), first.access_token());
     let forced = app
         .acquire_token_for_client([ids::APP_SCOPE])
         .force_refresh(true)
         .send()
         .unwrap();
-    assert_eq!(forced.token_source, TokenSource::IdentityProvider);
+    assert_eq!(forced.token_source(), TokenSource::IdentityProvider);
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 2);
     assert_eq!(app.client_id(), ids::CONFIDENTIAL_CLIENT_ID);
 }
@@ -85,14 +85,14 @@ fn a_user_signs_in_then_silent_calls_block_too() {
         .acquire_token_silent([ids::USER_SCOPE], &accounts[0])
         .send()
         .unwrap();
-    assert_eq!(silent.token_source, TokenSource::Cache);
-    assert_eq!(silent.access_token, signed_in.access_token);
+    assert_eq!(silent.token_source(), TokenSource::Cache);
+    assert_eq!(silent.access_token(), signed_in.access_token());
     let refreshed = app
         .acquire_token_silent([ids::USER_SCOPE], &accounts[0])
         .force_refresh(true)
         .send()
         .unwrap();
-    assert_eq!(refreshed.token_source, TokenSource::IdentityProvider);
+    assert_eq!(refreshed.token_source(), TokenSource::IdentityProvider);
     app.remove_account(&accounts[0]).send().unwrap();
     let err = app
         .acquire_token_silent([ids::USER_SCOPE], &accounts[0])
@@ -123,7 +123,7 @@ fn from_async_shares_the_apps_cache() {
         .acquire_token_silent([ids::USER_SCOPE], &accounts[0])
         .send()
         .unwrap();
-    assert_eq!(silent.token_source, TokenSource::Cache);
+    assert_eq!(silent.token_source(), TokenSource::Cache);
 }
 
 #[test]
@@ -178,10 +178,10 @@ fn managed_identity_synchronously() {
         .acquire_token_for_client(ids::MI_RESOURCE)
         .send()
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     let second = mi
         .acquire_token_for_client(ids::MI_RESOURCE)
         .send()
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
+    assert_eq!(second.token_source(), TokenSource::Cache);
 }

@@ -19,15 +19,15 @@ async fn client_credentials_with_a_secret_then_from_the_cache() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
-    assert!(first.account.is_none());
-    assert_eq!(first.scopes, vec![ids::APP_SCOPE.to_string()]);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
+    assert!(first.account().is_none());
+    assert_eq!(first.scopes(), vec![ids::APP_SCOPE.to_string()]);
     let second = app
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
-    assert_eq!(second.access_token, first.access_token);
+    assert_eq!(second.token_source(), TokenSource::Cache);
+    assert_eq!(second.access_token(), first.access_token());
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
 
     // Wire parity with MSAL Python's cc_secret flow, discovery GET included.
@@ -51,15 +51,15 @@ async fn awaiting_the_builder_goes_to_the_network_then_hits_and_never_panics() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     for _ in 0..3 {
         let hit = app
             .acquire_token_for_client([ids::APP_SCOPE])
             .await
             .unwrap();
-        assert_eq!(hit.token_source, TokenSource::Cache);
-        assert_eq!(hit.access_token, first.access_token);
-        assert_eq!(hit.scopes, [ids::APP_SCOPE]);
+        assert_eq!(hit.token_source(), TokenSource::Cache);
+        assert_eq!(hit.access_token(), first.access_token());
+        assert_eq!(hit.scopes(), [ids::APP_SCOPE]);
     }
     // Another thread's first call finds the token through the cache, then memoises it.
     let other = app.clone();
@@ -77,7 +77,7 @@ async fn awaiting_the_builder_goes_to_the_network_then_hits_and_never_panics() {
     .join()
     .unwrap()
     .unwrap();
-    assert_eq!(from_other_thread.access_token, first.access_token);
+    assert_eq!(from_other_thread.access_token(), first.access_token());
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
 
     let mut future = std::pin::pin!(app.acquire_token_for_client([ids::APP_SCOPE]).into_future());
@@ -250,7 +250,7 @@ async fn force_refresh_and_claims_challenges_skip_the_cache() {
         .force_refresh(true)
         .await
         .unwrap();
-    assert_eq!(forced.token_source, TokenSource::IdentityProvider);
+    assert_eq!(forced.token_source(), TokenSource::IdentityProvider);
     let last = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_eq!(last.header("x-client-current-telemetry"), Some("4|730,1|"));
     let challenged = app
@@ -258,7 +258,7 @@ async fn force_refresh_and_claims_challenges_skip_the_cache() {
         .claims_challenge(r#"{"access_token":{"nbf":{"essential":true,"value":"1"}}}"#)
         .await
         .unwrap();
-    assert_eq!(challenged.token_source, TokenSource::IdentityProvider);
+    assert_eq!(challenged.token_source(), TokenSource::IdentityProvider);
     assert!(
         sent(&emu, "POST", "/oauth2/v2.0/token")
             .pop()
@@ -286,7 +286,7 @@ async fn web_app_auth_code_flow_then_silent() {
         .acquire_token_by_auth_code_flow(&flow, response)
         .await
         .unwrap();
-    let account = result.account.clone().expect("an account");
+    let account = result.account().cloned().expect("an account");
     assert_eq!(account.username, ids::USER_UPN);
     assert_eq!(
         account.home_account_id,
@@ -304,13 +304,13 @@ async fn web_app_auth_code_flow_then_silent() {
         .acquire_token_silent([ids::USER_SCOPE], &account)
         .await
         .unwrap();
-    assert_eq!(silent.token_source, TokenSource::Cache);
+    assert_eq!(silent.token_source(), TokenSource::Cache);
     let refreshed = app
         .acquire_token_silent([ids::USER_SCOPE], &account)
         .force_refresh(true)
         .await
         .unwrap();
-    assert_eq!(refreshed.token_source, TokenSource::IdentityProvider);
+    assert_eq!(refreshed.token_source(), TokenSource::IdentityProvider);
     let last = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_eq!(last.form_param("grant_type"), Some("refresh_token"));
     assert_eq!(last.header("x-client-current-telemetry"), Some("4|84,1|"));
@@ -471,16 +471,10 @@ async fn a_spa_code_in_the_response_is_a_secret_of_the_result() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(
-        result.spa_code.as_ref().unwrap().secret(),
-        "SPA-CODE-CANARY"
-    );
-    assert_eq!(
-        result.spa_access_token.as_ref().unwrap().secret(),
-        "SPA-AT-CANARY"
-    );
-    assert_eq!(result.extra.get("resource"), Some(&"visible".into()));
-    assert!(!result.extra.contains_key("some_new_token"));
+    assert_eq!(result.spa_code().unwrap().secret(), "SPA-CODE-CANARY");
+    assert_eq!(result.spa_access_token().unwrap().secret(), "SPA-AT-CANARY");
+    assert_eq!(result.extra().get("resource"), Some(&"visible".into()));
+    assert!(!result.extra().contains_key("some_new_token"));
     let debug = format!("{result:?}");
     assert!(!debug.contains("CANARY"), "{debug}");
 }
@@ -496,17 +490,17 @@ async fn on_behalf_of_is_cached_by_assertion() {
         .unwrap();
     let api = obo_api(&emu);
     let first = api
-        .acquire_token_on_behalf_of(user.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .acquire_token_on_behalf_of(user.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await
         .unwrap();
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     let obo = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_wire_parity(&obo, &python_requests("obo")[1]);
     let second = api
-        .acquire_token_on_behalf_of(user.access_token.clone(), [ids::OBO_DOWNSTREAM_SCOPE])
+        .acquire_token_on_behalf_of(user.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
+    assert_eq!(second.token_source(), TokenSource::Cache);
 }
 
 /// Plays the browser: GETs the authorize URL and returns the redirect's Location.

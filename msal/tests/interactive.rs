@@ -253,8 +253,8 @@ async fn signs_in_through_the_browser_and_caches_the_account() {
         .await
         .unwrap();
     assert_eq!(*launched.lock().unwrap(), vec![Ui::Browser]);
-    assert_eq!(result.token_source, TokenSource::IdentityProvider);
-    let account = result.account.clone().unwrap();
+    assert_eq!(result.token_source(), TokenSource::IdentityProvider);
+    let account = result.account().cloned().unwrap();
     assert_eq!(account.username, ids::USER_UPN);
     assert_eq!(
         account.account_source.as_deref(),
@@ -295,8 +295,8 @@ async fn signs_in_through_the_browser_and_caches_the_account() {
         .acquire_token_silent([ids::USER_SCOPE], &account)
         .await
         .unwrap();
-    assert_eq!(silent.token_source, TokenSource::Cache);
-    assert_eq!(silent.access_token, result.access_token);
+    assert_eq!(silent.token_source(), TokenSource::Cache);
+    assert_eq!(silent.access_token(), result.access_token());
 }
 
 #[tokio::test]
@@ -387,7 +387,7 @@ async fn a_stray_answer_with_a_wrong_state_does_not_end_the_flow() {
         .timeout(Duration::from_secs(10))
         .await
         .unwrap();
-    assert!(result.account.is_some());
+    assert!(result.account().is_some());
     let pages = browser.pages(2).await;
     assert_eq!(pages[0].0, 400);
     assert!(pages[0].1.contains("state_mismatch"));
@@ -408,7 +408,7 @@ async fn a_stray_favicon_request_does_not_end_the_flow() {
         .browser_opener(browser.clone())
         .await
         .unwrap();
-    assert!(result.account.is_some());
+    assert!(result.account().is_some());
     let pages = browser.pages(2).await;
     assert_eq!(pages[0].0, 404);
     assert_eq!(pages[1].0, 200);
@@ -478,7 +478,7 @@ async fn a_browser_that_fails_to_open() {
         })
         .await
         .unwrap();
-    assert!(result.account.is_some());
+    assert!(result.account().is_some());
 }
 
 #[tokio::test]
@@ -554,7 +554,7 @@ async fn a_welcome_page_leads_to_the_sign_in() {
         .browser_opener(browser.clone())
         .await
         .unwrap();
-    assert!(result.account.is_some());
+    assert!(result.account().is_some());
     assert!(browser.opened().ends_with("?welcome=true"));
     assert_eq!(browser.pages(1).await[0], (200, "<h1>Done</h1>".to_owned()));
 }

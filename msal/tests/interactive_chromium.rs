@@ -92,8 +92,8 @@ async fn a_real_headless_chromium_completes_the_loopback_flow() {
         .timeout(Duration::from_secs(60))
         .await
         .unwrap();
-    assert_eq!(result.token_source, TokenSource::IdentityProvider);
-    assert_eq!(result.account.unwrap().username, ids::USER_UPN);
+    assert_eq!(result.token_source(), TokenSource::IdentityProvider);
+    assert_eq!(result.account().unwrap().username, ids::USER_UPN);
     let authorize = sent(&emu, "GET", "/oauth2/v2.0/authorize").remove(0);
     assert!(
         authorize

@@ -42,8 +42,8 @@ async fn client_credentials_pop_tokens_are_bound_signed_and_isolated() {
         .auth_scheme(scheme.clone())
         .await
         .unwrap();
-    assert_eq!(first.token_type, "pop");
-    assert_eq!(first.token_source, TokenSource::IdentityProvider);
+    assert_eq!(first.token_type(), "pop");
+    assert_eq!(first.token_source(), TokenSource::IdentityProvider);
     assert!(
         first
             .authorization_header()
@@ -55,7 +55,7 @@ async fn client_credentials_pop_tokens_are_bound_signed_and_isolated() {
     assert_eq!(request.form_param("token_type"), Some("pop"));
     assert_eq!(request.form_param("req_cnf"), Some(key.req_cnf().as_str()));
 
-    let shr = claims(first.access_token.secret());
+    let shr = claims(first.access_token().secret());
     assert_eq!(shr["m"], "POST");
     assert_eq!(shr["u"], "api.fake-entra.invalid");
     assert_eq!(shr["p"], "/items");
@@ -75,8 +75,8 @@ async fn client_credentials_pop_tokens_are_bound_signed_and_isolated() {
         .auth_scheme(other)
         .await
         .unwrap();
-    assert_eq!(second.token_source, TokenSource::Cache);
-    let shr2 = claims(second.access_token.secret());
+    assert_eq!(second.token_source(), TokenSource::Cache);
+    let shr2 = claims(second.access_token().secret());
     assert_eq!(
         (shr2["m"].as_str(), shr2["nonce"].as_str()),
         (Some("GET"), Some("n2"))
@@ -88,8 +88,8 @@ async fn client_credentials_pop_tokens_are_bound_signed_and_isolated() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    assert_eq!(bearer.token_type, "Bearer");
-    assert_eq!(bearer.token_source, TokenSource::IdentityProvider);
-    assert_ne!(bearer.access_token.secret(), shr["at"].as_str().unwrap());
+    assert_eq!(bearer.token_type(), "Bearer");
+    assert_eq!(bearer.token_source(), TokenSource::IdentityProvider);
+    assert_ne!(bearer.access_token().secret(), shr["at"].as_str().unwrap());
     assert!(msal::prelude::ClientApplication::is_pop_supported(&app));
 }

@@ -20,7 +20,7 @@ async fn device_code_flow_polls_until_approved() {
     assert!(!format!("{flow:?}").contains(&flow.device_code));
     let result = app.acquire_token_by_device_flow(&flow).await.unwrap();
     assert_eq!(
-        result.account.unwrap().account_source.as_deref(),
+        result.account().unwrap().account_source.as_deref(),
         Some("urn:ietf:params:oauth:grant-type:device_code")
     );
 
@@ -76,7 +76,7 @@ async fn username_password_matches_msal_python_and_feeds_silent() {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
         .await
         .unwrap();
-    assert_eq!(result.token_source, TokenSource::IdentityProvider);
+    assert_eq!(result.token_source(), TokenSource::IdentityProvider);
     let python = python_requests("username_password");
     assert_wire_parity(
         &sent(&emu, "GET", &format!("/userrealm/{}", ids::USER_UPN))[0],
@@ -98,7 +98,7 @@ async fn username_password_matches_msal_python_and_feeds_silent() {
         .acquire_token_silent([ids::USER_SCOPE], &account)
         .await
         .unwrap();
-    assert_eq!(refreshed.token_source, TokenSource::IdentityProvider);
+    assert_eq!(refreshed.token_source(), TokenSource::IdentityProvider);
     let refresh = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_wire_parity(&refresh, &python_requests("silent_refresh_after_expiry")[1]);
 
@@ -106,8 +106,8 @@ async fn username_password_matches_msal_python_and_feeds_silent() {
         .acquire_token_silent([ids::USER_SCOPE], &account)
         .await
         .unwrap();
-    assert_eq!(cached.token_source, TokenSource::Cache);
-    assert_eq!(cached.account.as_ref(), Some(&account));
+    assert_eq!(cached.token_source(), TokenSource::Cache);
+    assert_eq!(cached.account(), Some(&account));
 
     app.remove_account(&account).await.unwrap();
     assert!(app.get_accounts().await.unwrap().is_empty());
@@ -206,7 +206,7 @@ async fn refresh_token_migration_stores_the_tokens() {
         .acquire_token_by_refresh_token(rt, [ids::USER_SCOPE])
         .await
         .unwrap();
-    assert!(result.account.is_some());
+    assert!(result.account().is_some());
     assert_eq!(migrated.get_accounts().await.unwrap().len(), 1);
     let last = sent(&emu, "POST", "/oauth2/v2.0/token").pop().unwrap();
     assert_eq!(last.header("x-client-current-telemetry"), Some("4|85,1|"));

@@ -51,7 +51,7 @@ async fn trace_output_and_debug_never_contain_secrets() {
         .acquire_token_for_client([ids::APP_SCOPE])
         .await
         .unwrap();
-    secrets.push(app_token.access_token.secret().to_owned());
+    secrets.push(app_token.access_token().secret().to_owned());
     debugs.push(format!("{app_token:?} {cca:?}"));
 
     let pca = public_app(&emu).build().unwrap();
@@ -59,8 +59,8 @@ async fn trace_output_and_debug_never_contain_secrets() {
         .acquire_token_by_username_password(ids::USER_UPN, ids::USER_PASSWORD, [ids::USER_SCOPE])
         .await
         .unwrap();
-    secrets.push(user.access_token.secret().to_owned());
-    secrets.push(user.id_token.as_ref().unwrap().secret().to_owned());
+    secrets.push(user.access_token().secret().to_owned());
+    secrets.push(user.id_token().unwrap().secret().to_owned());
     debugs.push(format!("{user:?} {pca:?}"));
     let wrong = pca
         .acquire_token_by_username_password(ids::USER_UPN, "wrong-password-123", [ids::USER_SCOPE])
@@ -75,7 +75,7 @@ async fn trace_output_and_debug_never_contain_secrets() {
         .force_refresh(true)
         .await
         .unwrap();
-    secrets.push(refreshed.access_token.secret().to_owned());
+    secrets.push(refreshed.access_token().secret().to_owned());
 
     // The web-app flow: the code and the PKCE verifier are secrets too.
     let flow = cca
@@ -98,7 +98,7 @@ async fn trace_output_and_debug_never_contain_secrets() {
         .acquire_token_by_auth_code_flow(&flow, response)
         .await
         .unwrap();
-    secrets.push(web.access_token.secret().to_owned());
+    secrets.push(web.access_token().secret().to_owned());
 
     // Refresh tokens only ever live in the cache.
     let cache: serde_json::Value = serde_json::from_str(&pca.token_cache().serialize()).unwrap();

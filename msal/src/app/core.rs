@@ -5,17 +5,18 @@ use std::{
     collections::BTreeMap,
     fmt,
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::SystemTime,
 };
 
 use msal_authority::{Authority, AuthorityMetadata, AuthorityResolver, Region};
 use msal_cache::{
     AccessTokenQuery, CachedAccessToken, TokenCache, TokenEvent,
     acquire::{Lookup, TokenProvider, acquire},
+    results,
 };
 use msal_core::{
-    Account, AsyncSleep, AuthenticationResult, ClientCredential, Clock, Env, Error, IdTokenClaims,
-    TokenResponse, TokenSource, single_flight::SingleFlight, token_endpoint::TokenEndpointClient,
+    Account, AsyncSleep, AuthenticationResult, ClientCredential, Clock, Env, Error, TokenResponse,
+    single_flight::SingleFlight, token_endpoint::TokenEndpointClient,
 };
 use serde_json::{Map, Value};
 
@@ -266,6 +267,9 @@ impl AppCore {
             .flatten()
     }
 
+    /// The caller's result for a response to this app's grant (see
+    /// `msal_cache::results::result_from_response`), with the account and, when the ID token
+    /// names none, the account's or the authority's tenant.
     pub(crate) fn result_from_response(
         &self,
         response: &TokenResponse,
@@ -274,63 +278,31 @@ impl AppCore {
         correlation_id: String,
         now: SystemTime,
     ) -> AuthenticationResult {
-        let expires_in = response
-            .expires_in
-            .or_else(|| {
-                response
-                    .expires_on
-                    .map(|on| on.saturating_sub(msal_core::clock::unix_secs(now)))
-            })
-            .unwrap_or(600);
-        let claims: Option<IdTokenClaims> = response
-            .id_token
-            .as_ref()
-            .and_then(|t| msal_core::id_token::decode_unverified(t.secret()).ok());
-        let mut result = AuthenticationResult::new(
-            response.access_token.clone(),
-            response.token_type.clone(),
-            now + Duration::from_secs(expires_in),
-            TokenSource::IdentityProvider,
-        )
-        .with_clock(self.clock.clone());
-        result.ext_expires_on = response
-            .ext_expires_in
-            .map(|s| now + Duration::from_secs(s));
-        result.refresh_on = response.refresh_in.map(|s| now + Duration::from_secs(s));
-        result.scopes = response
-            .granted_scopes()
-            .unwrap_or_else(|| requested_scopes.to_vec());
-        result.tenant_id = claims
-            .as_ref()
-            .and_then(|c| c.tid.clone())
-            .or_else(|| account.as_ref().map(|a| a.realm.clone()))
-            .or_else(|| Some(self.realm().to_owned()));
-        result.id_token = response.id_token.clone();
-        result.id_token_claims = claims;
-        result.account = account;
-        result.correlation_id = Some(correlation_id);
-        result.spa_code = response.spa_code.clone();
-        result.spa_access_token = response.spa_access_token.clone();
-        result.extra = response.extra.clone();
-        if let Some(foci) = &response.foci {
-            result
-                .extra
-                .insert("foci".into(), Value::String(foci.clone()));
+        let expires_on = results::response_expires_on(response, now);
+        let mut result = results::result_from_response(response, requested_scopes, expires_on, now)
+            .with_correlation_id(Some(correlation_id));
+        let details = result.details_mut();
+        if details.tenant_id.is_none() {
+            details.tenant_id = Some(
+                account
+                    .as_ref()
+                    .map_or_else(|| self.realm().to_owned(), |a| a.realm.clone()),
+            );
         }
+        details.account = account;
+        details.clock = self.result_clock.clone();
         result
     }
 
-    /// A result served from the cache.
-    pub(crate) fn result_from_cache(
+    /// A cache hit for `at` (with the account and its ID token, for user tokens), its results
+    /// telling time by the app's clock.
+    pub(crate) fn cache_hit(
         &self,
         at: &CachedAccessToken,
-        requested: Vec<String>,
-        account: Option<Account>,
         id_token: Option<&msal_cache::CachedIdToken>,
-        correlation_id: Option<String>,
-    ) -> AuthenticationResult {
-        let hit = CacheHit::new(at, id_token);
-        self.answer_from_hit(&hit, requested, account, correlation_id)
+        account: Option<Account>,
+    ) -> CacheHit {
+        CacheHit::new(at, id_token, account, self.result_clock.as_ref())
     }
 
     /// The result of a cache hit, counted for telemetry.
@@ -338,17 +310,10 @@ impl AppCore {
     pub(crate) fn answer_from_hit(
         &self,
         hit: &CacheHit,
-        requested: Vec<String>,
-        account: Option<Account>,
         correlation_id: Option<String>,
     ) -> AuthenticationResult {
         self.client.telemetry().record_cache_hit();
-        hit.result(
-            requested,
-            account,
-            correlation_id,
-            self.result_clock.as_ref(),
-        )
+        hit.result(correlation_id)
     }
 
     /// This thread's memoised bearer token for exactly `scopes` (app tokens when `home_account_id`

@@ -14,64 +14,55 @@ use std::{
     time::SystemTime,
 };
 
-use msal_cache::{CachedAccessToken, CachedIdToken, Freshness};
+use msal_cache::{CachedAccessToken, CachedIdToken, Freshness, results::cached_details};
 use msal_core::{
-    AccessToken, Account, AuthenticationResult, Clock, IdToken, IdTokenClaims, TokenSource,
+    AccessToken, Account, AuthenticationResult, Clock, IdToken, TokenSource, result::ResultDetails,
     striped::Striped,
 };
 
-/// Everything a cache hit answers with, copied out of the cache entries.
+/// Everything a cache hit answers with: the token and its expiry, and the shared part of the
+/// result, built once from the cache entries.
 #[derive(Clone)]
 pub(crate) struct CacheHit {
     access_token: AccessToken,
-    token_type: String,
     expires_on: SystemTime,
-    ext_expires_on: Option<SystemTime>,
     refresh_on: Option<SystemTime>,
-    granted: Vec<String>,
-    tenant_id: String,
-    id_token: Option<(IdToken, Option<IdTokenClaims>)>,
+    details: Arc<ResultDetails>,
 }
 
 impl Default for CacheHit {
     /// An empty hit, expired since 1970: what an unused memo slot holds.
     fn default() -> Self {
-        // One shared empty token: every app has a few slots per core, and building an app
-        // should not allocate for each of them.
-        static EMPTY: std::sync::OnceLock<AccessToken> = std::sync::OnceLock::new();
+        // One shared empty hit: every app has a few slots per core, and building an app should
+        // not allocate for each of them.
+        static EMPTY: std::sync::OnceLock<(AccessToken, Arc<ResultDetails>)> =
+            std::sync::OnceLock::new();
+        let (access_token, details) = EMPTY
+            .get_or_init(|| (AccessToken::new(String::new()), Arc::default()))
+            .clone();
         Self {
-            access_token: EMPTY
-                .get_or_init(|| AccessToken::new(String::new()))
-                .clone(),
-            token_type: String::new(),
+            access_token,
             expires_on: SystemTime::UNIX_EPOCH,
-            ext_expires_on: None,
             refresh_on: None,
-            granted: Vec::new(),
-            tenant_id: String::new(),
-            id_token: None,
+            details,
         }
     }
 }
 
 impl CacheHit {
-    /// The hit for `at` (and the account's `id_token`, for user tokens).
-    pub(crate) fn new(at: &CachedAccessToken, id_token: Option<&CachedIdToken>) -> Self {
-        let id_token = id_token.map(|idt| (idt.secret().clone(), idt.claims().ok()));
-        // The ID token's `tid` names the tenant better than the entry's realm (`organizations`).
-        let tenant_id = id_token
-            .as_ref()
-            .and_then(|(_, claims)| claims.as_ref()?.tid.clone())
-            .unwrap_or_else(|| at.realm().to_owned());
+    /// The hit for `at` (with the account's `id_token` and the `account`, for user tokens),
+    /// its results telling time by `clock`.
+    pub(crate) fn new(
+        at: &CachedAccessToken,
+        id_token: Option<&CachedIdToken>,
+        account: Option<Account>,
+        clock: Option<&Arc<dyn Clock>>,
+    ) -> Self {
         Self {
             access_token: at.secret().clone(),
-            token_type: at.token_type().to_owned(),
             expires_on: at.expires_on(),
-            ext_expires_on: at.ext_expires_on(),
             refresh_on: at.refresh_on(),
-            granted: at.scopes().map(str::to_owned).collect(),
-            tenant_id,
-            id_token,
+            details: Arc::new(cached_details(at, id_token, account, clock.cloned())),
         }
     }
 
@@ -79,7 +70,8 @@ impl CacheHit {
     /// [`AuthenticationResult`] (Azure SDK's `TokenCredential`) takes from a hit.
     #[cfg(feature = "azure-core")]
     pub(crate) fn bearer(&self) -> Option<(&AccessToken, SystemTime)> {
-        self.token_type
+        self.details
+            .token_type
             .eq_ignore_ascii_case("bearer")
             .then_some((&self.access_token, self.expires_on))
     }
@@ -89,55 +81,27 @@ impl CacheHit {
         Freshness::of(self.expires_on, self.refresh_on, now) == Freshness::Fresh
     }
 
-    /// The result. `requested` becomes its `scopes` when the grant is exactly what was asked for
-    /// (the common case), so no scope string is copied.
+    /// The result: two reference counts and no allocation (the correlation id aside).
     #[inline]
-    pub(crate) fn result(
-        &self,
-        requested: Vec<String>,
-        account: Option<Account>,
-        correlation_id: Option<String>,
-        clock: Option<&Arc<dyn Clock>>,
-    ) -> AuthenticationResult {
-        // One local, returned on every path, so it can be built in the caller's slot; fields
-        // that stay `None` are not assigned (each assignment of a large `Option` is a copy).
-        let mut result = AuthenticationResult::new(
+    pub(crate) fn result(&self, correlation_id: Option<String>) -> AuthenticationResult {
+        AuthenticationResult::from_parts(
             self.access_token.clone(),
-            self.token_type.as_str(),
             self.expires_on,
             TokenSource::Cache,
-        );
-        if let Some(clock) = clock {
-            result = result.with_clock(clock.clone());
-        }
-        result.ext_expires_on = self.ext_expires_on;
-        result.refresh_on = self.refresh_on;
-        result.scopes = if requested == self.granted {
-            requested
-        } else {
-            self.granted.clone()
-        };
-        result.tenant_id = Some(self.tenant_id.clone());
-        if let Some((id_token, claims)) = &self.id_token {
-            result.id_token = Some(id_token.clone());
-            result.id_token_claims = claims.clone();
-        }
-        if account.is_some() {
-            result.account = account;
-        }
-        if correlation_id.is_some() {
-            result.correlation_id = correlation_id;
-        }
-        result
+            self.details.clone(),
+        )
+        .with_correlation_id(correlation_id)
     }
 
-    /// The same hit with its own copies of the secrets, so that clones of it share no
-    /// reference count with the cache entry or with other threads.
+    /// The same hit with its own copies of the secrets and of the shared part, so that results
+    /// made from it share no reference count with the cache entry or with other threads.
     fn detached(mut self) -> Self {
         self.access_token = AccessToken::new(self.access_token.secret());
-        if let Some((id_token, _)) = &mut self.id_token {
+        let mut details = (*self.details).clone();
+        if let Some(id_token) = &mut details.id_token {
             *id_token = IdToken::new(id_token.secret());
         }
+        self.details = Arc::new(details);
         self
     }
 }
@@ -247,15 +211,14 @@ mod tests {
     }
 
     fn hit(granted: &[&str]) -> CacheHit {
+        let mut details = ResultDetails::new("Bearer");
+        details.scopes = granted.iter().map(|s| (*s).to_owned()).collect();
+        details.tenant_id = Some("tenant".into());
         CacheHit {
             access_token: AccessToken::new("at"),
-            token_type: "Bearer".into(),
             expires_on: t(10_000),
-            ext_expires_on: None,
             refresh_on: None,
-            granted: granted.iter().map(|s| (*s).to_owned()).collect(),
-            tenant_id: "tenant".into(),
-            id_token: None,
+            details: Arc::new(details),
         }
     }
 
@@ -268,7 +231,7 @@ mod tests {
     ) -> Option<AuthenticationResult> {
         let requested: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
         let hit = memo.matching(generation, home, &requested, now)?;
-        Some(hit.result(requested, None, None, None))
+        Some(hit.result(None))
     }
 
     #[test]
@@ -277,10 +240,10 @@ mod tests {
         assert!(answer(&memo, 1, None, &["s"], t(0)).is_none());
         memo.remember(1, None, &["s".to_owned()], &hit(&["s"]));
         let result = answer(&memo, 1, None, &["s"], t(0)).unwrap();
-        assert_eq!(result.access_token.secret(), "at");
-        assert_eq!(result.scopes, ["s"]);
-        assert_eq!(result.tenant_id.as_deref(), Some("tenant"));
-        assert_eq!(result.token_source, TokenSource::Cache);
+        assert_eq!(result.access_token().secret(), "at");
+        assert_eq!(result.scopes(), ["s"]);
+        assert_eq!(result.tenant_id(), Some("tenant"));
+        assert_eq!(result.token_source(), TokenSource::Cache);
         assert!(
             answer(&memo, 2, None, &["s"], t(0)).is_none(),
             "cache changed"
@@ -305,8 +268,20 @@ mod tests {
         let original = hit(&["s", "openid"]);
         memo.remember(1, Some("u"), &["s".to_owned()], &original);
         let result = answer(&memo, 1, Some("u"), &["s"], t(0)).unwrap();
-        assert_eq!(result.scopes, ["s", "openid"]);
-        assert_eq!(result.access_token, original.access_token);
+        assert_eq!(result.scopes(), ["s", "openid"]);
+        assert_eq!(result.access_token(), &original.access_token);
+        // Detached: the memo's copy shares no reference count with the hit it was made from.
+        assert!(!Arc::ptr_eq(&hit_details(&memo), &original.details));
+    }
+
+    fn hit_details(memo: &HitMemo) -> Arc<ResultDetails> {
+        memo.slots
+            .local()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .hit
+            .details
+            .clone()
     }
 
     #[test]

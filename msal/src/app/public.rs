@@ -42,7 +42,7 @@ pub enum ParentWindow {
 ///     .acquire_token_with_device_code(["User.Read"])
 ///     .on_device_code(|flow| eprintln!("{}", flow.message))
 ///     .await?;
-/// println!("signed in as {:?}", result.account.map(|a| a.username));
+/// println!("signed in as {:?}", result.account().map(|a| &a.username));
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]

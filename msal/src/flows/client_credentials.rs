@@ -18,10 +18,7 @@ use msal_core::{
 use tracing::Instrument as _;
 
 use crate::{
-    app::{
-        core::{AppCore, TokenFlight},
-        hit::CacheHit,
-    },
+    app::core::{AppCore, TokenFlight},
     request::{BoxedResult, RequestOptions, request_options},
 };
 
@@ -86,14 +83,7 @@ impl<'a> AcquireTokenForClient<'a> {
             // cheap.
             return Err(Box::new(self));
         };
-        // Built straight into the return value: the result is 704 bytes, and every move of it
-        // costs as much as the rest of a hit's bookkeeping.
-        Ok(core.answer_from_hit(
-            &hit,
-            std::mem::take(&mut self.scopes),
-            None,
-            self.options.correlation_id.take(),
-        ))
+        Ok(core.answer_from_hit(&hit, self.options.correlation_id.take()))
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
@@ -186,17 +176,12 @@ impl TokenProvider for ClientCredentialsRequest<'_, '_> {
 
     async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
         let core = self.builder.core;
-        let hit = CacheHit::new(&token, None);
+        let hit = core.cache_hit(&token, None, None);
         if let Some(generation) = self.memo_generation {
             core.app_hits
                 .remember(generation, None, &self.builder.scopes, &hit);
         }
-        Ok(core.answer_from_hit(
-            &hit,
-            self.builder.scopes.clone(),
-            None,
-            self.caller_correlation_id.clone(),
-        ))
+        Ok(core.answer_from_hit(&hit, self.caller_correlation_id.clone()))
     }
 
     async fn fetch(&self, reason: CacheInfo) -> Result<AuthenticationResult> {

@@ -128,13 +128,9 @@ impl TokenProvider for OnBehalfOfRequest<'_, '_> {
     type Output = AuthenticationResult;
 
     async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
-        Ok(self.builder.core.result_from_cache(
-            &token,
-            self.builder.scopes.clone(),
-            None,
-            None,
-            Some(self.correlation_id.clone()),
-        ))
+        let core = self.builder.core;
+        let hit = core.cache_hit(&token, None, None);
+        Ok(core.answer_from_hit(&hit, Some(self.correlation_id.clone())))
     }
 
     async fn fetch(&self, _reason: CacheInfo) -> Result<AuthenticationResult> {

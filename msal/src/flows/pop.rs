@@ -56,12 +56,16 @@ pub(crate) fn sign_if_requested(
 #[cfg(feature = "pop")]
 pub(crate) fn sign(
     core: &AppCore,
-    mut result: AuthenticationResult,
+    result: AuthenticationResult,
     scheme: &msal_pop::PopAuthScheme,
 ) -> Result<AuthenticationResult> {
     let key = core.pop_key()?;
-    result.access_token =
-        msal_pop::sign_http_request(&key, &result.access_token, scheme, core.now())?;
-    result.token_type = "pop".into();
+    let shr = msal_pop::sign_http_request(&key, result.access_token(), scheme, core.now())?;
+    let mut result = result.with_access_token(shr);
+    // A token bound to the key is cached as `pop` already; a copy of the shared part is made
+    // only if it is not.
+    if result.token_type() != "pop" {
+        result.details_mut().token_type = "pop".into();
+    }
     Ok(result)
 }

@@ -15,10 +15,7 @@ use msal_core::{
 use tracing::Instrument as _;
 
 use crate::{
-    app::{
-        core::{AppCore, TokenFlight},
-        hit::CacheHit,
-    },
+    app::core::{AppCore, TokenFlight},
     flows::client_credentials::pop_requested,
     request::{BoxedResult, RequestOptions, request_options},
 };
@@ -84,13 +81,8 @@ impl<'a> AcquireTokenSilent<'a> {
             // Boxed, as for client credentials.
             return Err(Box::new(self));
         };
-        let requested = std::mem::take(&mut self.scopes);
-        let mut result =
-            core.answer_from_hit(&hit, requested, None, self.options.correlation_id.take());
-        drop(hit);
-        // The builder's own copy of the account becomes the result's.
-        result.account = Some(self.account);
-        Ok(result)
+        // The account was remembered with the hit (the memo is per account).
+        Ok(core.answer_from_hit(&hit, self.options.correlation_id.take()))
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
@@ -153,7 +145,7 @@ impl<'a> AcquireTokenSilent<'a> {
                 Some(core.realm()),
             )
             .await?;
-        let hit = CacheHit::new(at, idt.as_ref());
+        let hit = core.cache_hit(at, idt.as_ref(), Some(self.account.clone()));
         if let Some(generation) = memo_generation {
             core.user_hits.remember(
                 generation,
@@ -162,12 +154,7 @@ impl<'a> AcquireTokenSilent<'a> {
                 &hit,
             );
         }
-        Ok(core.answer_from_hit(
-            &hit,
-            self.scopes.clone(),
-            Some(self.account.clone()),
-            Some(correlation_id),
-        ))
+        Ok(core.answer_from_hit(&hit, Some(correlation_id)))
     }
 
     /// Tries the account's refresh tokens: the family's first when the app is (or may be) in
@@ -282,8 +269,8 @@ impl<'a> AcquireTokenSilent<'a> {
             .redeemed_refresh_token(rt)
             .ext_cache_data(self.options.ext_cache_data(None));
         let mut result = crate::flows::pop::finish_bound(core, event, &self.options).await?;
-        if result.account.is_none() {
-            result.account = Some(self.account.clone());
+        if result.account().is_none() {
+            result.details_mut().account = Some(self.account.clone());
         }
         Ok(result)
     }
