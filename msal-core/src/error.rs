@@ -106,6 +106,11 @@ pub enum Error {
     #[error("crypto: {0}")]
     Crypto(String),
 
+    /// A client certificate file could not be used: wrong passphrase, no key in it, a key
+    /// without its certificate. Never contains key material or the passphrase.
+    #[error("client certificate: {0}")]
+    Certificate(#[from] CertificateError),
+
     /// The token cache failed: (de)serialization, store I/O, lock timeout.
     #[error("token cache: {0}")]
     Cache(#[from] CacheError),
@@ -295,6 +300,37 @@ pub enum IdTokenError {
     /// The sign-in (`auth_time`) is older than `max_age` allows.
     #[error("the sign-in is older than max_age allows")]
     MaxAgeExceeded,
+}
+
+/// Why a client certificate file (`Certificate::from_pkcs12`) could not be used.
+///
+/// The variants a user can fix by themselves are distinct, so an app can say "wrong
+/// passphrase" rather than "invalid file". No message holds the passphrase or key material.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateError {
+    /// The passphrase does not open the file: its integrity check (MAC) failed, or, in a file
+    /// without one, its encrypted contents did not decrypt.
+    #[error("wrong passphrase for the PKCS#12 file (or the file is damaged)")]
+    WrongPassphrase,
+    /// The file opened but holds no private key (exported with `-nokeys`, or a certificate
+    /// store export without the key).
+    #[error("the PKCS#12 file holds no private key; export it with its key")]
+    NoPrivateKey,
+    /// The file holds a private key but no certificate for it.
+    #[error("the PKCS#12 file holds a private key but no certificate")]
+    NoCertificate,
+    /// No certificate in the file carries the private key's public key.
+    #[error(
+        "no certificate in the PKCS#12 file belongs to its private key (their public keys differ)"
+    )]
+    KeyMismatch,
+    /// The key is not an RSA key (Entra client assertions are RSA-signed).
+    #[error("unsupported private key: {0}")]
+    UnsupportedKey(String),
+    /// Not a PKCS#12 file, or one using a feature this reader does not support.
+    #[error("invalid PKCS#12 file: {0}")]
+    Malformed(String),
 }
 
 /// A token-cache failure.

@@ -40,10 +40,11 @@ pub use interactive::{AcquireTokenInteractive, BrowserOpener, SystemBrowser, Ui}
 pub use msal_cache::{SerializableTokenCache, TokenCache};
 pub use msal_core::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthenticationResult,
-    AuthorityType, AuthorizationCode, Certificate, ClientCredential, ClientSecret, Clock, Env,
-    Error, IdToken, IdTokenClaims, IdTokenError, InstantSleep, InteractionReason, ManualClock,
-    ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken, ResponseMode, Result, SKU,
-    ServiceError, SystemClock, TokenSource, VERSION, credential::AutoRefresher,
+    AuthorityType, AuthorizationCode, Certificate, CertificateError, ClientCredential,
+    ClientSecret, Clock, Env, Error, IdToken, IdTokenClaims, IdTokenError, InstantSleep,
+    InteractionReason, ManualClock, ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken,
+    ResponseMode, Result, SKU, ServiceError, SystemClock, TokenSource, VERSION,
+    credential::AutoRefresher,
 };
 pub use token_future::TokenRequestFuture;
 

@@ -36,6 +36,7 @@ const FACADE_FEATURES: &[&str] = &[
     "managed-identity",
     "persistence",
     "blocking",
+    "pkcs12",
     "full",
 ];
 
@@ -44,6 +45,7 @@ const FACADE_FEATURES: &[&str] = &[
 const TRIMMED_BUILDS: &[(&str, &str)] = &[
     ("msal-core", ""),
     ("msal-core", "tokio"),
+    ("msal-core", "pkcs12"),
     ("msal-http-rustls", ""),
     ("msal-http-hyper", ""),
     ("msal-http-hyper", "webpki-roots"),

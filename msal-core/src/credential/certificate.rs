@@ -18,6 +18,8 @@ use serde_json::{Map, Value, json};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
+#[cfg(feature = "pkcs12")]
+use crate::CertificateError;
 use crate::{Clock, Error, clock::unix_secs};
 
 /// Lifetime of an assertion MSAL signs (MSAL Python: 10 minutes).
@@ -91,6 +93,59 @@ pub(crate) fn pem_blocks(pem: &str, label: &str) -> Result<Vec<Vec<u8>>, Error> 
     Ok(out)
 }
 
+/// Whether the DER certificate `cert` carries the public key `spki` (a DER
+/// SubjectPublicKeyInfo).
+fn carries_key(cert: &[u8], spki: &[u8]) -> bool {
+    match super::x509::subject_public_key_info(cert) {
+        Some(own) => own == spki,
+        // A certificate our small DER reader does not follow: the key's encoding appears
+        // verbatim in any certificate that carries it.
+        None => !spki.is_empty() && cert.windows(spki.len()).any(|w| w == spki),
+    }
+}
+
+/// The leaf, then its issuers as far as the file holds them (a cycle or a missing link ends
+/// the chain; certificates that are not the leaf's issuers are left out).
+#[cfg(feature = "pkcs12")]
+fn chain_from(
+    leaf: &p12_keystore::CertificateBag,
+    all: &[p12_keystore::CertificateBag],
+) -> Vec<Vec<u8>> {
+    let mut chain = vec![leaf.cert.as_der().to_vec()];
+    let mut current = &leaf.cert;
+    while current.issuer() != current.subject() {
+        let Some(issuer) = all.iter().map(|b| &b.cert).find(|c| {
+            c.subject() == current.issuer() && !chain.iter().any(|d| d.as_slice() == c.as_der())
+        }) else {
+            break;
+        };
+        chain.push(issuer.as_der().to_vec());
+        current = issuer;
+    }
+    chain
+}
+
+/// Maps p12-keystore's errors to ours: the passphrase-related ones apart, the rest as a
+/// malformed file. Its messages hold no key material, but are not shown to keep it that way.
+#[cfg(feature = "pkcs12")]
+fn pkcs12_error(e: p12_keystore::error::Error) -> Error {
+    use p12_keystore::error::Error as P;
+    match e {
+        // The MAC is keyed by the passphrase: a mismatch means the wrong one (or a damaged
+        // file, which the message says too). In a MAC-less file a wrong passphrase shows as a
+        // decryption (padding) failure instead.
+        P::MacError(_) | P::UnpadError | P::Pkcs5Error(_) => CertificateError::WrongPassphrase,
+        P::UnsupportedEncryptionScheme | P::UnsupportedMacAlgorithm => {
+            CertificateError::Malformed("unsupported encryption or MAC algorithm".into())
+        }
+        P::InvalidParameters => CertificateError::Malformed(
+            "invalid or excessive encryption parameters (iteration counts)".into(),
+        ),
+        _ => CertificateError::Malformed("not a PKCS#12 (.pfx) file, or a damaged one".into()),
+    }
+    .into()
+}
+
 impl Certificate {
     /// Reads an RSA private key: PKCS#1 (`RSA PRIVATE KEY`), PKCS#8 (`PRIVATE KEY`) or encrypted
     /// PKCS#8 (`ENCRYPTED PRIVATE KEY`, with `passphrase`).
@@ -117,7 +172,91 @@ impl Certificate {
         } else {
             return Err(Error::Crypto("no PEM private key found".into()));
         };
-        Ok(Self {
+        Ok(Self::from_key(key))
+    }
+
+    /// Adds the public certificate (and chain, leaf first): its SHA-256 thumbprint is sent as
+    /// `x5t#S256` and assertions are signed PS256.
+    pub fn with_public_certificate_pem(self, chain_pem: &str) -> Result<Self, Error> {
+        let chain = pem_blocks(chain_pem, "CERTIFICATE")?;
+        let leaf = chain
+            .first()
+            .ok_or_else(|| Error::Crypto("no PEM CERTIFICATE block found".into()))?;
+        // The leaf must carry our public key, or Entra would reject every assertion with an
+        // opaque "invalid signature".
+        if !carries_key(leaf, &self.public_key_der()?) {
+            return Err(Error::Crypto(
+                "the certificate does not belong to the private key (their public keys differ)"
+                    .into(),
+            ));
+        }
+        Ok(self.with_checked_chain(chain))
+    }
+
+    /// Reads a private key and its certificate chain from a PKCS#12 (`.pfx`, `.p12`) file, as
+    /// MSAL Python's `private_key_pfx_path` does.
+    ///
+    /// `der` is the file's content; `passphrase` is the one it was exported with (`None` for a
+    /// file exported with an empty one). Both the current encryption (PBES2 with AES, OpenSSL 3's
+    /// and Windows' default) and the legacy one (3DES and RC2-40, `openssl pkcs12 -legacy`) are
+    /// read, and the file's MAC is checked.
+    ///
+    /// The leaf is the certificate whose public key is the private key's; the other certificates
+    /// follow it issuer by issuer. The result is what
+    /// [`with_public_certificate_pem`](Self::with_public_certificate_pem) gives for that chain:
+    /// PS256 assertions with `x5t#S256`, and the chain as `x5c` (as MSAL Python sends it with
+    /// `public_certificate=True`; MSAL Python sends only the leaf, Entra accepts either).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Certificate`] with [`CertificateError::WrongPassphrase`],
+    /// [`NoPrivateKey`](CertificateError::NoPrivateKey),
+    /// [`NoCertificate`](CertificateError::NoCertificate),
+    /// [`KeyMismatch`](CertificateError::KeyMismatch),
+    /// [`UnsupportedKey`](CertificateError::UnsupportedKey) (not RSA) or
+    /// [`Malformed`](CertificateError::Malformed).
+    #[cfg(feature = "pkcs12")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+    pub fn from_pkcs12(der: &[u8], passphrase: Option<&str>) -> Result<Self, Error> {
+        let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, passphrase.unwrap_or_default())
+            .map_err(pkcs12_error)?;
+        if archive.keys.is_empty() {
+            return Err(CertificateError::NoPrivateKey.into());
+        }
+        if archive.certs.is_empty() {
+            return Err(CertificateError::NoCertificate.into());
+        }
+        let mut last_error = CertificateError::KeyMismatch;
+        // A file may hold several keys (rare); the first one with a certificate wins.
+        for bag in &archive.keys {
+            let key = match PrivateKey::from_pkcs8_der(bag.key.as_der()) {
+                Ok(key) => key,
+                Err(_) => {
+                    last_error = CertificateError::UnsupportedKey(
+                        "only RSA keys are supported, as Entra client assertions are RSA-signed"
+                            .into(),
+                    );
+                    continue;
+                }
+            };
+            let cert = Self::from_key(key);
+            let spki = cert.public_key_der()?;
+            let Some(leaf) = archive
+                .certs
+                .iter()
+                .find(|c| carries_key(c.cert.as_der(), &spki))
+            else {
+                continue;
+            };
+            let chain = chain_from(leaf, &archive.certs);
+            // MSAL Python sends `x5c` for a PFX given with `public_certificate=True`.
+            return Ok(cert.with_checked_chain(chain).send_x5c(true));
+        }
+        Err(last_error.into())
+    }
+
+    fn from_key(key: PrivateKey) -> Self {
+        Self {
             key: Arc::new(key),
             sha1: None,
             sha256: None,
@@ -127,38 +266,32 @@ impl Certificate {
             not_after: None,
             expiry_warned: Arc::default(),
             assertions: Arc::default(),
-        })
+        }
     }
 
-    /// Adds the public certificate (and chain, leaf first): its SHA-256 thumbprint is sent as
-    /// `x5t#S256` and assertions are signed PS256.
-    pub fn with_public_certificate_pem(mut self, chain_pem: &str) -> Result<Self, Error> {
-        let chain = pem_blocks(chain_pem, "CERTIFICATE")?;
-        let leaf = chain
-            .first()
-            .ok_or_else(|| Error::Crypto("no PEM CERTIFICATE block found".into()))?;
-        // The leaf must carry our public key, or Entra would reject every assertion with an
-        // opaque "invalid signature": its SubjectPublicKeyInfo appears verbatim in the DER.
-        let spki = self
+    /// The public key as a DER SubjectPublicKeyInfo, as certificates carry it.
+    fn public_key_der(&self) -> Result<Vec<u8>, Error> {
+        Ok(self
             .key
             .to_public_key()
             .to_public_key_der()
-            .map_err(|_| Error::Crypto("cannot encode the public key".into()))?;
-        let spki = spki.as_bytes();
-        if spki.is_empty() || !leaf.windows(spki.len()).any(|w| w == spki) {
-            return Err(Error::Crypto(
-                "the certificate does not belong to the private key (their public keys differ)"
-                    .into(),
-            ));
+            .map_err(|_| Error::Crypto("cannot encode the public key".into()))?
+            .as_bytes()
+            .to_vec())
+    }
+
+    /// Takes `chain` (leaf first, the leaf already known to carry our key).
+    fn with_checked_chain(mut self, chain: Vec<Vec<u8>>) -> Self {
+        if let Some(leaf) = chain.first() {
+            self.sha256 = Some(Sha256::digest(leaf).into());
+            if self.sha1.is_none() {
+                self.sha1 = Some(Sha1::digest(leaf).into());
+            }
+            self.not_after = super::x509::not_after(leaf);
         }
-        self.sha256 = Some(Sha256::digest(leaf).into());
-        if self.sha1.is_none() {
-            self.sha1 = Some(Sha1::digest(leaf).into());
-        }
-        self.not_after = super::x509::not_after(leaf);
         self.chain_der = chain;
         self.assertions = Arc::default();
-        Ok(self)
+        self
     }
 
     /// Uses a SHA-1 thumbprint (40 hex digits): `x5t` and RS256, the legacy form.
