@@ -58,7 +58,7 @@
 //! | `PublicClientApplication(client_id, authority=…, token_cache=…)` | `PublicClientApplication::builder(id).authority(url)?.token_cache(cache).build()?` |
 //! | `ConfidentialClientApplication(client_id, client_credential=…)` | `ConfidentialClientApplication::builder(id, ClientCredential::secret(s) / ::certificate(c) / ::assertion(jwt) / ::assertion_callback(f))` |
 //! | `client_credential={"private_key": pem, "thumbprint": t}` | `Certificate::from_pem(pem, None)?.with_thumbprint_sha1(t)?` |
-//! | `client_credential={"private_key": pem, "public_certificate": cert_pem, "passphrase": p}` | `Certificate::from_pem(pem, Some(p))?.with_public_certificate_pem(cert_pem)?` |
+//! | `client_credential={"private_key": pem, "public_certificate": cert_pem, "passphrase": p}` | `Certificate::from_pem(pem, Some(p))?.with_public_certificate_pem(cert_pem)?` (PS256, `x5t#S256` and `x5c` as Python sends them; `.send_x5c(false)` leaves `x5c` out) |
 //! | `client_credential={"private_key_pfx_path": path, "passphrase": p}` | `Certificate::from_pkcs12(&std::fs::read(path)?, Some(p))?` (feature `pkcs12`); a wrong passphrase is [`CertificateError::WrongPassphrase`](crate::CertificateError::WrongPassphrase) |
 //! | `app.get_accounts(username=None)` | `app.get_accounts().username(u).await?` |
 //! | `app.remove_account(account)` | `app.remove_account(&account).await?` |

@@ -34,7 +34,9 @@ const ASSERTION_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 ///   recommends, and what MSAL Python does when given a public certificate);
 /// - [`with_thumbprint_sha1`](Self::with_thumbprint_sha1): `x5t` (SHA-1) and RS256, the legacy
 ///   form AD FS requires;
-/// - [`send_x5c`](Self::send_x5c): also send the chain, for subject-name/issuer authentication;
+/// - the chain given with the public certificate is sent as `x5c`, as MSAL Python sends it,
+///   so subject-name/issuer (SNI) authentication works; [`send_x5c(false)`](Self::send_x5c)
+///   leaves it out;
 /// - [`with_key_id`](Self::with_key_id): a `kid` header, for providers that select keys by id.
 ///
 /// `Debug` shows the thumbprints, never the key.
@@ -44,7 +46,9 @@ pub struct Certificate {
     sha1: Option<[u8; 20]>,
     sha256: Option<[u8; 32]>,
     chain_der: Vec<Vec<u8>>,
-    send_x5c: bool,
+    /// Whether to send `x5c`: `None` until the caller says, which means "yes when there is a
+    /// chain" (MSAL Python's behaviour with a public certificate).
+    send_x5c: Option<bool>,
     key_id: Option<String>,
     /// The leaf's expiry, to warn (once) when assertions are signed with an expired certificate:
     /// Entra then fails with AADSTS700027, which does not say why.
@@ -59,7 +63,7 @@ impl fmt::Debug for Certificate {
         f.debug_struct("Certificate")
             .field("x5t", &self.sha1.map(|t| b64url(&t)))
             .field("x5t#S256", &self.sha256.map(|t| b64url(&t)))
-            .field("send_x5c", &self.send_x5c)
+            .field("send_x5c", &self.sends_x5c())
             .field("key_id", &self.key_id)
             .finish_non_exhaustive()
     }
@@ -176,7 +180,8 @@ impl Certificate {
     }
 
     /// Adds the public certificate (and chain, leaf first): its SHA-256 thumbprint is sent as
-    /// `x5t#S256` and assertions are signed PS256.
+    /// `x5t#S256`, assertions are signed PS256 and carry the chain as `x5c` (unless
+    /// [`send_x5c(false)`](Self::send_x5c)), as MSAL Python does with `public_certificate`.
     pub fn with_public_certificate_pem(self, chain_pem: &str) -> Result<Self, Error> {
         let chain = pem_blocks(chain_pem, "CERTIFICATE")?;
         let leaf = chain
@@ -205,7 +210,8 @@ impl Certificate {
     /// follow it issuer by issuer. The result is what
     /// [`with_public_certificate_pem`](Self::with_public_certificate_pem) gives for that chain:
     /// PS256 assertions with `x5t#S256`, and the chain as `x5c` (as MSAL Python sends it with
-    /// `public_certificate=True`; MSAL Python sends only the leaf, Entra accepts either).
+    /// `public_certificate=True`; MSAL Python sends only the leaf, Entra accepts either), unless
+    /// [`send_x5c(false)`](Self::send_x5c).
     ///
     /// # Errors
     ///
@@ -249,8 +255,7 @@ impl Certificate {
                 continue;
             };
             let chain = chain_from(leaf, &archive.certs);
-            // MSAL Python sends `x5c` for a PFX given with `public_certificate=True`.
-            return Ok(cert.with_checked_chain(chain).send_x5c(true));
+            return Ok(cert.with_checked_chain(chain));
         }
         Err(last_error.into())
     }
@@ -261,7 +266,7 @@ impl Certificate {
             sha1: None,
             sha256: None,
             chain_der: Vec::new(),
-            send_x5c: false,
+            send_x5c: None,
             key_id: None,
             not_after: None,
             expiry_warned: Arc::default(),
@@ -304,10 +309,16 @@ impl Certificate {
         Ok(self)
     }
 
-    /// Also sends the certificate chain (`x5c`), for subject-name/issuer authentication.
-    /// Needs [`with_public_certificate_pem`](Self::with_public_certificate_pem).
+    /// Whether assertions carry the certificate chain (`x5c`).
+    ///
+    /// On by default once a chain is known ([`with_public_certificate_pem`](Self::with_public_certificate_pem)
+    /// or [`from_pkcs12`](Self::from_pkcs12)), as MSAL Python sends it: subject-name/issuer
+    /// (SNI) authentication needs it, and without it Entra fails with an AADSTS700027 that does
+    /// not say why. `send_x5c(false)` leaves the chain out (smaller requests for an app
+    /// registered with the certificate itself), whichever order the calls come in. Without a
+    /// chain (a SHA-1 thumbprint or a key id only) there is nothing to send.
     pub fn send_x5c(mut self, yes: bool) -> Self {
-        self.send_x5c = yes;
+        self.send_x5c = Some(yes);
         self.assertions = Arc::default(); // cached assertions were signed with the old header
         self
     }
@@ -317,6 +328,10 @@ impl Certificate {
         self.key_id = Some(kid.into());
         self.assertions = Arc::default();
         self
+    }
+
+    fn sends_x5c(&self) -> bool {
+        self.send_x5c.unwrap_or(true) && !self.chain_der.is_empty()
     }
 
     /// The JOSE header for this certificate (`force_sha1` for AD FS, which only knows `x5t`).
@@ -342,7 +357,7 @@ impl Certificate {
         if let Some(kid) = &self.key_id {
             h.insert("kid".into(), json!(kid));
         }
-        if self.send_x5c && !self.chain_der.is_empty() {
+        if self.sends_x5c() {
             let chain: Vec<String> = self
                 .chain_der
                 .iter()

@@ -86,7 +86,7 @@ fn every_key_format_loads() {
 }
 
 #[test]
-fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
+fn public_certificate_gives_ps256_with_sha256_thumbprint_and_x5c() {
     let clock = ManualClock::from_unix_secs(1_795_670_000);
     let cert = Certificate::from_pem(KEY_PKCS8, None)
         .unwrap()
@@ -97,7 +97,7 @@ fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
         .unwrap();
     let h = header_of(&jwt);
     assert_eq!(h["alg"], "PS256");
-    assert!(h.contains_key("x5t#S256") && !h.contains_key("x5c"));
+    assert!(h.contains_key("x5t#S256"));
     verify(&jwt, true);
     let claims = decode_jwt_payload(&jwt).unwrap();
     assert_eq!(claims["aud"], ENDPOINT);
@@ -106,18 +106,51 @@ fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
     assert_eq!(claims["exp"], 1_795_670_600u64);
     assert!(claims.contains_key("jti") && !claims.contains_key("nbf"));
 
-    let sni = cert
-        .clone()
-        .send_x5c(true)
-        .assertion("client", ENDPOINT, None, &clock, false)
-        .unwrap();
-    assert_eq!(header_of(&sni)["x5c"].as_array().unwrap().len(), 1);
+    assert_eq!(h["x5c"].as_array().unwrap().len(), 1);
     // AD FS: SHA-1 and RS256 even with a public certificate.
     let adfs = cert
         .assertion("client", ENDPOINT, None, &clock, true)
         .unwrap();
     assert_eq!(header_of(&adfs)["alg"], "RS256");
     verify(&adfs, false);
+}
+
+#[test]
+fn x5c_is_sent_by_default_with_a_public_certificate_and_send_x5c_false_opts_out() {
+    let clock = ManualClock::from_unix_secs(1_795_670_000);
+    let x5c_of = |cert: &Certificate| {
+        header_of(
+            &cert
+                .assertion("client", ENDPOINT, None, &clock, false)
+                .unwrap(),
+        )
+        .get("x5c")
+        .cloned()
+    };
+    let key = || Certificate::from_pem(KEY_PKCS8, None).unwrap();
+    let default = key().with_public_certificate_pem(CERT).unwrap();
+    let leaf = super::certificate::pem_blocks(CERT, "CERTIFICATE")
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        x5c_of(&default),
+        Some(serde_json::json!([
+            base64::engine::general_purpose::STANDARD.encode(leaf)
+        ]))
+    );
+    assert!(format!("{default:?}").contains("send_x5c: true"));
+    // Opting out holds whichever order the calls come in, and drops assertions already signed.
+    assert_eq!(x5c_of(&default.clone().send_x5c(false)), None);
+    let before = key()
+        .send_x5c(false)
+        .with_public_certificate_pem(CERT)
+        .unwrap();
+    assert_eq!(x5c_of(&before), None);
+    // A thumbprint alone has no chain to send.
+    let thumbprint = key()
+        .with_thumbprint_sha1("DA:52:A8:BA:BD:26:AC:74:90:95:B4:9F:22:A9:A2:DA:ED:25:36:8C")
+        .unwrap();
+    assert_eq!(x5c_of(&thumbprint), None);
 }
 
 #[test]
@@ -392,6 +425,14 @@ mod pkcs12 {
         let file = store.writer("hunter2").write().unwrap();
         let e = Certificate::from_pkcs12(&file, Some("hunter2"));
         assert_eq!(certificate_error(e), CertificateError::KeyMismatch);
+    }
+
+    #[test]
+    fn a_pfx_certificate_can_opt_out_of_x5c() {
+        let pfx = Certificate::from_pkcs12(MODERN, Some("hunter2"))
+            .unwrap()
+            .send_x5c(false);
+        assert!(!header_of(&assertion_of(&pfx)).contains_key("x5c"));
     }
 
     #[test]
