@@ -9,6 +9,7 @@ mod fast_hash;
 #[cfg(feature = "file")]
 mod file_store;
 mod freshness;
+mod inspect;
 pub mod keys;
 mod query;
 mod state;
@@ -21,10 +22,11 @@ pub use entry::{
 };
 #[cfg(feature = "file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file")))]
-pub use file_store::FileCacheStore;
+pub use file_store::{CrossPlatLock, CrossPlatLockGuard, FileCacheStore};
 #[allow(deprecated)]
 pub use freshness::EXPIRY_SKEW_SECS;
 pub use freshness::{EXPIRY_BUFFER, Freshness};
+pub use inspect::{CacheEntry, EntryQuery};
 pub use msal_core::CacheError;
 pub use query::{AccessTokenQuery, RefreshTokenQuery};
 pub use store::{AccessKind, CacheAccess, CacheLock, CacheStore};

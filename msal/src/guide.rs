@@ -83,7 +83,10 @@
 //! | `data={…}`, `params={…}` keyword arguments | `.extra_body_param(k, v)`, `.extra_query_param(k, v)` |
 //! | `TokenCache()` / `SerializableTokenCache()` | `TokenCache::new()` (one type, `SerializableTokenCache` is an alias) |
 //! | `cache.serialize()` / `cache.deserialize(s)` / `cache.has_state_changed` | `cache.serialize()` / `cache.deserialize(&s)?` / `cache.has_state_changed()` |
-//! | `cache.find(credential_type)` (deprecated) / `cache.search(…)` | `cache.count(CredentialType::…)`; lookups happen through the apps |
+//! | `cache.search(credential_type, target=t, query={…})` / `cache.find(…)` (deprecated) | `cache.search(&EntryQuery::new(CredentialType::…).target(t).field(k, v)).await?` → `Vec<cache::CacheEntry>` (expired tokens included, none deleted); `cache.count(CredentialType::…)` |
+//! | `cache.modify(credential_type, entry, new_key_value_pairs)` / `modify(…, None)` | `cache.modify(&entry, fields).await?` / `cache.remove_entry(&entry).await?` |
+//! | `cache.remove_at(at)`, `remove_rt(rt)`, `remove_idt(idt)` | `cache.remove_access_token(&at)`, `remove_refresh_token(&rt)`, `remove_id_token(&idt)` (`.await?`) |
+//! | `cache.add(event, now)` | `cache.add_token_response(cache::TokenEvent::new(…), now).await?` |
 //! | `Prompt.SELECT_ACCOUNT` … | `Prompt::SelectAccount` … (`.as_str()` gives the wire value) |
 //! | `PopAuthScheme(HTTP_GET, url, nonce)` | `pop::PopAuthScheme::new(HttpMethod::Get, url, nonce)?` (feature `pop`) |
 //! | `IdTokenError` | [`IdTokenError`](crate::IdTokenError) (nonce and `max_age` checks of the auth-code flow) |
