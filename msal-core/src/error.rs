@@ -72,7 +72,8 @@ pub enum Error {
     #[error("the flow was cancelled")]
     Cancelled,
 
-    /// No browser could be opened for interactive sign-in.
+    /// No browser could be opened for interactive sign-in. `acquire_token_interactive` no
+    /// longer fails with it: it shows the sign-in URL and keeps waiting, as MSAL Python does.
     #[error("could not open a browser: {0}")]
     Browser(String),
 
