@@ -72,8 +72,8 @@
 //! | `app.acquire_token_by_refresh_token(rt, scopes)` | `app.acquire_token_by_refresh_token(rt, scopes).await?` |
 //! | `app.acquire_token_by_username_password(u, p, scopes)` | `app.acquire_token_by_username_password(u, p, scopes).await?` (deprecated, as ROPC is) |
 //! | `app.is_pop_supported()` | `app.is_pop_supported()` (true with feature `pop`: no broker needed) |
-//! | `pca.initiate_device_flow(scopes)` | `pca.initiate_device_flow(scopes).await?` (an error is an `Err`, not a dict) |
-//! | `pca.acquire_token_by_device_flow(flow, exit_condition=f)` | `pca.acquire_token_by_device_flow(&flow).exit_condition(f).cancel_on(ctrl_c()).await?` |
+//! | `pca.initiate_device_flow(scopes, data=…, params=…)` | `pca.initiate_device_flow(scopes).extra_body_param(k, v).extra_query_param(k, v).await?` (an error is an `Err`, not a dict) |
+//! | `pca.acquire_token_by_device_flow(flow, exit_condition=f, data=…)` | `pca.acquire_token_by_device_flow(&flow).exit_condition(f).cancel_on(ctrl_c()).extra_body_param(k, v).await?` |
 //! | `pca.acquire_token_interactive(scopes, prompt=…, login_hint=…, port=…, timeout=…)` | `pca.acquire_token_interactive(scopes).prompt(p).login_hint(h).port(n).timeout(d).await?`; without a browser the URL is printed on stderr and the sign-in waits, as in Python |
 //! | `…, auth_uri_callback=f` (`msal/oauth2cli/authcode.py`), `browser_name=…` | `.on_auth_uri(f)`, `.browser_opener(impl BrowserOpener)` |
 //! | `PublicClientApplication.CONSOLE_WINDOW_HANDLE` | `PublicClientApplication::CONSOLE_WINDOW_HANDLE` |
