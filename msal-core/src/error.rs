@@ -296,8 +296,8 @@ impl std::error::Error for ServiceError {}
 /// shows the claims (names and e-mail addresses would end up in logs), and neither does `Debug`,
 /// which lists only the claims' names.
 ///
-/// Match a check failure with `IdTokenError::NonceMismatch { .. }` (the variants carried no data
-/// before msal-rs 0.1's issue #21; their names are unchanged).
+/// Match a check failure with `IdTokenError::NonceMismatch { .. }`: the check variants carry
+/// these fields (they used to be unit variants; their names are unchanged).
 #[non_exhaustive]
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdTokenError {

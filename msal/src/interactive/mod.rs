@@ -139,7 +139,7 @@ impl<'a> AcquireTokenInteractive<'a> {
     /// The redirect URI: `http://localhost`, an address in 127.0.0.0/8 such as
     /// `http://127.0.0.1`, or `http://[::1]`, with an optional path and port (default
     /// `http://localhost:{port}`). The listener binds exactly the address named (127.0.0.1 and
-    /// [::1] for `localhost`), and the port actually bound is sent.
+    /// `[::1]` for `localhost`), and the port actually bound is sent.
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.params.redirect_uri = Some(uri.into());
         self
