@@ -224,6 +224,9 @@ impl Certificate {
     #[cfg(feature = "pkcs12")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
     pub fn from_pkcs12(der: &[u8], passphrase: Option<&str>) -> Result<Self, Error> {
+        // The decrypted PKCS#8 bytes live in p12-keystore's buffers until `archive` drops, and
+        // it does not zeroize them (its types keep them private); the key we keep is an
+        // `rsa::PrivateKey`, which zeroizes itself. Keep `archive` local and short-lived.
         let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, passphrase.unwrap_or_default())
             .map_err(pkcs12_error)?;
         if archive.keys.is_empty() {
