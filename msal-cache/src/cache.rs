@@ -9,9 +9,11 @@ use std::{
 };
 
 use msal_core::{Account, CacheError, RefreshToken};
+use serde_json::{Map, Value};
 
 use crate::{
     entry::{AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType},
+    inspect::{CacheEntry, EntryQuery},
     keys::{app_partition_key, user_partition_key},
     query::{AccessTokenQuery, RefreshTokenQuery, strings},
     state::CacheState,
@@ -281,6 +283,7 @@ impl TokenCache {
     ///
     /// Returns the Account written, if any (none for app-only tokens or with
     /// [`skip_account_creation`](TokenEvent::skip_account_creation)).
+    #[doc(alias = "add")]
     pub async fn add_token_response(
         &self,
         event: TokenEvent<'_>,
@@ -318,8 +321,9 @@ impl TokenCache {
         .await
     }
 
-    /// Removes one refresh token (the app layer's choice after `invalid_grant`; MSAL Python 1.39
-    /// keeps it). Returns whether it existed.
+    /// Removes one refresh token (MSAL Python's `remove_rt`; also the app layer's choice after
+    /// `invalid_grant`, where MSAL Python 1.39 keeps it). Returns whether it existed.
+    #[doc(alias = "remove_rt")]
     pub async fn remove_refresh_token(&self, rt: &CachedRefreshToken) -> Result<bool, CacheError> {
         let access = CacheAccess::new(
             AccessKind::Write,
@@ -328,6 +332,100 @@ impl TokenCache {
         );
         self.write_access(access, |state| state.remove_refresh_token(rt))
             .await
+    }
+
+    /// Removes one access token (MSAL Python's `remove_at`), as returned by
+    /// [`find_access_token`](Self::find_access_token). Returns whether it existed.
+    #[doc(alias = "remove_at")]
+    pub async fn remove_access_token(&self, at: &CachedAccessToken) -> Result<bool, CacheError> {
+        let partition = match at.home_account_id().filter(|h| !h.is_empty()) {
+            Some(home) => user_partition_key(home),
+            None => app_partition_key(at.client_id(), at.realm()),
+        };
+        self.remove_key(
+            CredentialType::AccessToken,
+            at.cache_key(),
+            partition,
+            at.client_id(),
+        )
+        .await
+    }
+
+    /// Removes one ID token (MSAL Python's `remove_idt`), as returned by
+    /// [`find_id_token`](Self::find_id_token). Returns whether it existed.
+    #[doc(alias = "remove_idt")]
+    pub async fn remove_id_token(&self, idt: &CachedIdToken) -> Result<bool, CacheError> {
+        self.remove_key(
+            CredentialType::IdToken,
+            idt.cache_key(),
+            user_partition_key(idt.home_account_id().unwrap_or("")),
+            idt.client_id(),
+        )
+        .await
+    }
+
+    /// Removes one entry found by [`search`](Self::search), whatever its section (MSAL Python's
+    /// `modify(credential_type, entry)` without new values). Returns whether it existed.
+    pub async fn remove_entry(&self, entry: &CacheEntry) -> Result<bool, CacheError> {
+        self.remove_key(
+            entry.credential_type(),
+            entry.key(),
+            entry.partition_key.clone(),
+            entry.field_str("client_id").unwrap_or_default(),
+        )
+        .await
+    }
+
+    async fn remove_key(
+        &self,
+        kind: CredentialType,
+        key: &str,
+        partition: String,
+        client_id: &str,
+    ) -> Result<bool, CacheError> {
+        let access = CacheAccess::new(AccessKind::Write, partition, client_id);
+        self.write_access(access, |state| {
+            state
+                .find_key(kind, key)
+                .and_then(|id| state.remove(id))
+                .is_some()
+        })
+        .await
+    }
+
+    /// Sets fields of one entry found by [`search`](Self::search), keeping the others (MSAL
+    /// Python's `modify(credential_type, entry, new_key_value_pairs)`): for example a new
+    /// `"secret"` and `"last_modification_time"` for a refresh token, or `"expires_on"` to force
+    /// an access token's refresh. Returns whether the entry still existed; unlike MSAL Python,
+    /// an entry removed meanwhile (by another process, through a store) is not written back.
+    ///
+    /// The entry stays under its key, as in MSAL Python: changing a field the key is made of
+    /// (`home_account_id`, `environment`, `client_id`, `realm`, `target`, ...) leaves key and
+    /// fields disagreeing, and lookups then follow the fields. To move an entry, remove it and
+    /// add the new one with [`add_token_response`](Self::add_token_response).
+    pub async fn modify(
+        &self,
+        entry: &CacheEntry,
+        changes: Map<String, Value>,
+    ) -> Result<bool, CacheError> {
+        let kind = entry.credential_type();
+        let access = CacheAccess::new(
+            AccessKind::Write,
+            entry.partition_key.clone(),
+            entry.field_str("client_id").unwrap_or_default(),
+        );
+        self.write_access(access, |state| {
+            let Some(id) = state.find_key(kind, entry.key()) else {
+                return false;
+            };
+            state.update_raw(id, |raw| {
+                if let Value::Object(map) = raw {
+                    map.extend(changes);
+                }
+            });
+            true
+        })
+        .await
     }
 
     /// Signs an account out of this client (MSAL Python's `ClientApplication.remove_account` in `msal/application.py`): its
@@ -406,6 +504,52 @@ impl TokenCache {
         })
         .await?;
         Ok(self.read_state().find_refresh_tokens(query))
+    }
+
+    /// Every entry of one section that matches `query` (MSAL Python's `TokenCache.search`, and
+    /// its deprecated `find`), sorted by key: for inspecting a cache, or pruning it with
+    /// [`remove_entry`](Self::remove_entry) and [`modify`](Self::modify).
+    ///
+    /// Unlike MSAL Python's `search`, expired access tokens are returned, not deleted (a read
+    /// never writes; see the crate docs). Through a partitioned store, a query that names a
+    /// `home_account_id` loads that user's partition; any other query sees what this cache has
+    /// loaded so far.
+    ///
+    /// ```
+    /// use msal_cache::{CredentialType, EntryQuery, TokenCache};
+    /// # async fn demo(cache: TokenCache) -> Result<(), msal_core::CacheError> {
+    /// let query = EntryQuery::new(CredentialType::RefreshToken).field("client_id", "my-client");
+    /// for rt in cache.search(&query).await? {
+    ///     println!("{} (family {:?})", rt.key(), rt.field_str("family_id"));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "find")]
+    pub async fn search(&self, query: &EntryQuery) -> Result<Vec<CacheEntry>, CacheError> {
+        self.read_access(|| {
+            let partition = query
+                .home_account_id()
+                .map(user_partition_key)
+                .unwrap_or_default();
+            CacheAccess::new(
+                AccessKind::Read,
+                partition,
+                query
+                    .fields
+                    .get("client_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            )
+        })
+        .await?;
+        let mut found: Vec<CacheEntry> = self
+            .read_state()
+            .entries(query.credential_type)
+            .filter(|slot| query.matches(slot))
+            .map(CacheEntry::from_slot)
+            .collect();
+        found.sort_by(|a, b| a.key().cmp(b.key()));
+        Ok(found)
     }
 
     /// The client's AppMetadata (its `family_id`), under the first environment that has it.

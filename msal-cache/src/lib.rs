@@ -9,6 +9,7 @@ mod fast_hash;
 #[cfg(feature = "file")]
 mod file_store;
 mod freshness;
+mod inspect;
 pub mod keys;
 mod query;
 #[doc(hidden)]
@@ -23,10 +24,11 @@ pub use entry::{
 };
 #[cfg(feature = "file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file")))]
-pub use file_store::FileCacheStore;
+pub use file_store::{CrossPlatLock, CrossPlatLockGuard, FileCacheStore};
 #[expect(deprecated, reason = "the old name stays importable")]
 pub use freshness::EXPIRY_SKEW_SECS;
 pub use freshness::{EXPIRY_BUFFER, Freshness};
+pub use inspect::{CacheEntry, EntryQuery};
 pub use msal_core::CacheError;
 pub use query::{AccessTokenQuery, RefreshTokenQuery};
 pub use store::{AccessKind, CacheAccess, CacheLock, CacheStore};

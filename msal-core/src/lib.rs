@@ -38,7 +38,8 @@ pub use credential::Certificate;
 pub use credential::{AssertionContext, AssertionProvider, AutoRefresher, ClientCredential};
 pub use env::Env;
 pub use error::{
-    CacheError, Error, IdTokenError, InteractionReason, ManagedIdentityError, Result, ServiceError,
+    CacheError, CertificateError, Error, IdTokenError, InteractionReason, ManagedIdentityError,
+    Result, ServiceError,
 };
 pub use id_token::IdTokenClaims;
 pub use prompt::{Prompt, ResponseMode};

@@ -120,6 +120,9 @@
 //! |---|---|
 //! | `PublicClientApplication(client_id, authority=…, token_cache=…)` | `PublicClientApplication::builder(id).authority(url)?.token_cache(cache).build()?` |
 //! | `ConfidentialClientApplication(client_id, client_credential=…)` | `ConfidentialClientApplication::builder(id, ClientCredential::secret(s) / ::certificate(c) / ::assertion(jwt) / ::assertion_callback(f))` |
+//! | `client_credential={"private_key": pem, "thumbprint": t}` | `Certificate::from_pem(pem, None)?.with_thumbprint_sha1(t)?` |
+//! | `client_credential={"private_key": pem, "public_certificate": cert_pem, "passphrase": p}` | `Certificate::from_pem(pem, Some(p))?.with_public_certificate_pem(cert_pem)?` (PS256, `x5t#S256` and `x5c` as Python sends them; `.send_x5c(false)` leaves `x5c` out) |
+//! | `client_credential={"private_key_pfx_path": path, "passphrase": p}` | `Certificate::from_pkcs12(&std::fs::read(path)?, Some(p))?` (feature `pkcs12`); a wrong passphrase is [`CertificateError::WrongPassphrase`](crate::CertificateError::WrongPassphrase) |
 //! | `app.get_accounts(username=None)` | `app.get_accounts().username(u).await?` |
 //! | `app.remove_account(account)` | `app.remove_account(&account).await?` |
 //! | `app.acquire_token_silent(scopes, account)` | `app.acquire_token_silent(scopes, &account).await.ok()` |
@@ -132,9 +135,10 @@
 //! | `app.acquire_token_by_refresh_token(rt, scopes)` | `app.acquire_token_by_refresh_token(rt, scopes).await?` |
 //! | `app.acquire_token_by_username_password(u, p, scopes)` | `app.acquire_token_by_username_password(u, p, scopes).await?` (deprecated, as ROPC is) |
 //! | `app.is_pop_supported()` | `app.is_pop_supported()` (true with feature `pop`: no broker needed) |
-//! | `pca.initiate_device_flow(scopes)` | `pca.initiate_device_flow(scopes).await?` (an error is an `Err`, not a dict) |
-//! | `pca.acquire_token_by_device_flow(flow, exit_condition=f)` | `pca.acquire_token_by_device_flow(&flow).exit_condition(f).cancel_on(ctrl_c()).await?` |
-//! | `pca.acquire_token_interactive(scopes, prompt=…, login_hint=…, port=…, timeout=…)` | `pca.acquire_token_interactive(scopes).prompt(p).login_hint(h).port(n).timeout(d).await?` |
+//! | `pca.initiate_device_flow(scopes, data=…, params=…)` | `pca.initiate_device_flow(scopes).extra_body_param(k, v).extra_query_param(k, v).await?` (an error is an `Err`, not a dict) |
+//! | `pca.acquire_token_by_device_flow(flow, exit_condition=f, data=…)` | `pca.acquire_token_by_device_flow(&flow).exit_condition(f).cancel_on(ctrl_c()).extra_body_param(k, v).await?` |
+//! | `pca.acquire_token_interactive(scopes, prompt=…, login_hint=…, port=…, timeout=…)` | `pca.acquire_token_interactive(scopes).prompt(p).login_hint(h).port(n).timeout(d).await?`; without a browser the URL is printed on stderr and the sign-in waits, as in Python |
+//! | `…, auth_uri_callback=f` (`msal/oauth2cli/authcode.py`), `browser_name=…` | `.on_auth_uri(f)`, `.browser_opener(impl BrowserOpener)` |
 //! | `PublicClientApplication.CONSOLE_WINDOW_HANDLE` | `PublicClientApplication::CONSOLE_WINDOW_HANDLE` |
 //! | `cca.acquire_token_for_client(scopes, fmi_path=…)` | `cca.acquire_token_for_client(scopes).fmi_path(p).await?` (also `.force_refresh(true)`) |
 //! | `cca.acquire_token_on_behalf_of(assertion, scopes)` | `cca.acquire_token_on_behalf_of(assertion, scopes).await?` (cached per assertion) |
@@ -143,10 +147,13 @@
 //! | `data={…}`, `params={…}` keyword arguments | `.extra_body_param(k, v)`, `.extra_query_param(k, v)` |
 //! | `TokenCache()` / `SerializableTokenCache()` | `TokenCache::new()` (one type, `SerializableTokenCache` is an alias) |
 //! | `cache.serialize()` / `cache.deserialize(s)` / `cache.has_state_changed` | `cache.serialize()` / `cache.deserialize(&s)?` / `cache.has_state_changed()` |
-//! | `cache.find(credential_type)` (deprecated) / `cache.search(…)` | `cache.count(CredentialType::…)`; lookups happen through the apps |
+//! | `cache.search(credential_type, target=t, query={…})` / `cache.find(…)` (deprecated) | `cache.search(&EntryQuery::new(CredentialType::…).target(t).field(k, v)).await?` → `Vec<cache::CacheEntry>` (expired tokens included, none deleted); `cache.count(CredentialType::…)` |
+//! | `cache.modify(credential_type, entry, new_key_value_pairs)` / `modify(…, None)` | `cache.modify(&entry, fields).await?` / `cache.remove_entry(&entry).await?` |
+//! | `cache.remove_at(at)`, `remove_rt(rt)`, `remove_idt(idt)` | `cache.remove_access_token(&at)`, `remove_refresh_token(&rt)`, `remove_id_token(&idt)` (`.await?`) |
+//! | `cache.add(event, now)` | `cache.add_token_response(cache::TokenEvent::new(…), now).await?` |
 //! | `Prompt.SELECT_ACCOUNT` … | `Prompt::SelectAccount` … (`.as_str()` gives the wire value) |
 //! | `PopAuthScheme(HTTP_GET, url, nonce)` | `pop::PopAuthScheme::new(HttpMethod::Get, url, nonce)?` (feature `pop`) |
-//! | `IdTokenError` | [`IdTokenError`](crate::IdTokenError) (nonce and `max_age` checks of the auth-code flow) |
+//! | `IdTokenError` (its message with `now` and the claims) | [`IdTokenError`](crate::IdTokenError) (nonce and `max_age` checks of the auth-code flow): `.claims()` and `.judged_at()`; match `IdTokenError::NonceMismatch { .. }` |
 //! | `SystemAssignedManagedIdentity()` / `UserAssignedManagedIdentity(client_id=…)` | `SystemAssignedManagedIdentity` / `UserAssignedManagedIdentity::client_id(…)` |
 //! | `ManagedIdentityClient(mi, http_client=…, token_cache=…)` | `ManagedIdentityClient::new(mi, http).with_token_cache(cache)` |
 //! | `mi_client.acquire_token_for_client(resource=r, claims_challenge=c)` | `mi_client.acquire_token_for_client(r).claims_challenge(c).await?` |
@@ -177,7 +184,7 @@
 //! | `exclude_scopes` | `.exclude_scopes(["offline_access"])`; `"openid"` fails in `build()` |
 //! | `http_cache` | `.http_cache(HttpCache)`: throttling state, shareable between apps |
 //! | `enable_pii_log` | `.enable_pii_log(bool)`: PII in `tracing` events; secrets are never logged |
-//! | `allow_broker`, `enable_broker_on_*` | none: there is no broker; PoP is signed in-crate |
+//! | `allow_broker`, `enable_broker_on_*` | none: there is no broker (see [Broker parameters](#broker-parameters)) |
 //! | (Rust only) | `.pop_key(PopKey)` (feature `pop`), `.clock(..)`, `.sleep_impl(..)`, `.env(Env)`, `.danger_allow_http_authority(bool)` (loopback hosts only) |
 //!
 //! ## Options every token request takes
@@ -185,3 +192,67 @@
 //! `.claims_challenge(json)`, `.correlation_id(s)`, `.extra_body_param(k, v)` (Python's `data=`),
 //! `.extra_query_param(k, v)` (Python's `params=`) and `.auth_scheme(PopAuthScheme)` (feature
 //! `pop`). Confidential apps' requests also take `.forwarded_client_claims(json)`.
+//!
+//! ## Broker parameters
+//!
+//! msal-rs has no broker (WAM, the macOS SSO extension, the Linux identity broker): every
+//! token comes from the token endpoint, and PoP tokens are signed in-crate. A broker parameter
+//! has no builder method; what to do instead:
+//!
+//! | MSAL Python | what it does there | in msal-rs |
+//! |---|---|---|
+//! | `enable_broker_on_windows=True` | sign-in through WAM: the Windows account picker, single sign-on with the signed-in Windows account, device-bound tokens | leave it out: `acquire_token_interactive` (feature `interactive`) signs in with the system browser and a loopback redirect; for a token bound to a key use `.auth_scheme(pop::PopAuthScheme)` (feature `pop`). Conditional Access policies that demand a broker (device compliance through the Primary Refresh Token) cannot be met |
+//! | `enable_broker_on_mac=True` | sign-in through the Company Portal's SSO extension | leave it out: system browser, as above |
+//! | `enable_broker_on_linux=True` | sign-in through the Microsoft identity broker (Intune) | leave it out: system browser, as above |
+//! | `enable_broker_on_wsl=True` | sign-in through WAM on the Windows host | leave it out: the system browser on WSL is the Windows one (`SystemBrowser` tries `wslview`, then `explorer.exe`) |
+//! | `allow_broker=True` (deprecated there) | the older name of `enable_broker_on_windows` | leave it out, as above |
+//! | `parent_window_handle=…` | which window the broker's dialog belongs to | `.parent_window_handle(ParentWindow::…)` is accepted and unused |
+//! | `app.is_pop_supported()` | whether a broker can make PoP tokens | `true` with feature `pop` |
+//!
+//! ## Every MSAL Python name
+//!
+//! The public names of MSAL Python 1.39 (`msal/__init__.py`) and their Rust counterparts; the
+//! methods are in the tables above.
+//!
+//! | MSAL Python | msal-rs |
+//! |---|---|
+//! | `ClientApplication` | the [`ClientApplication`](crate::ClientApplication) trait (methods both apps have) |
+//! | `PublicClientApplication`, `ConfidentialClientApplication` | [`PublicClientApplication`](crate::PublicClientApplication), [`ConfidentialClientApplication`](crate::ConfidentialClientApplication) (built with `::builder`) |
+//! | `app.client_id`, `app.authority`, `app.token_cache` | `app.client_id()`, `app.authority()`, `app.token_cache()` |
+//! | `TokenCache`, `SerializableTokenCache` | [`TokenCache`](crate::TokenCache) (`SerializableTokenCache` is an alias) |
+//! | `TokenCache.CredentialType.ACCESS_TOKEN` … | [`cache::CredentialType::AccessToken`](crate::cache::CredentialType) … |
+//! | `TokenCache.AuthorityType.ADFS` / `MSSTS` | [`AuthorityType::Adfs`](crate::AuthorityType) / `Mssts` |
+//! | `Prompt` | [`Prompt`](crate::Prompt) |
+//! | `PopAuthScheme`, `PopAuthScheme.HTTP_GET` … | `pop::PopAuthScheme`, `pop::HttpMethod::Get` … (feature `pop`) |
+//! | `IdTokenError` | [`IdTokenError`](crate::IdTokenError), inside [`Error::IdToken`](crate::Error::IdToken) |
+//! | `ManagedIdentityClient` | `managed_identity::ManagedIdentityClient` (feature `managed-identity`) |
+//! | `SystemAssignedManagedIdentity`, `UserAssignedManagedIdentity` | `managed_identity::SystemAssignedManagedIdentity`, `UserAssignedManagedIdentity::client_id / resource_id / object_id` |
+//! | `ManagedIdentityError`, `ArcPlatformNotSupportedError` | `Error::ManagedIdentity(ManagedIdentityError::…)`, `ManagedIdentityError::ArcPlatformNotSupported` |
+//! | `msal.__version__` | [`VERSION`](crate::VERSION) (and [`SKU`](crate::SKU)) |
+//! | result `dict` keys `access_token`, `token_type`, `expires_in`, `id_token_claims`, `refresh_on`, `token_source` … | [`AuthenticationResult`](crate::AuthenticationResult) accessors `access_token()`, `token_type()`, `expires_on()`, `id_token_claims()`, `refresh_on()`, `token_source()` … |
+//! | an `"error"` result `dict` | an `Err(Error::…)`: [`Error::Service`](crate::Error::Service) with the `error`, `error_description`, `error_codes`, `suberror`, `correlation_id` fields |
+//!
+//! ## msal-extensions
+//!
+//! msal-extensions 1.3 persists MSAL Python's cache; [`cache::FileCacheStore`](crate::cache)
+//! (feature `persistence`) reads and writes the same file under the same lock, so Python and Rust
+//! programs can share it. Encrypted persistence is not there yet.
+//!
+//! | msal-extensions | msal-rs |
+//! |---|---|
+//! | `PersistedTokenCache(persistence)` | [`TokenCache::with_store(store)`](crate::TokenCache::with_store): every read reloads if the file changed, every write locks, reloads and saves |
+//! | `PersistedTokenCache(persistence, lock_location=p)` | `FileCacheStore::new(path).lock_path(p)` |
+//! | `FilePersistence(location)` | `cache::FileCacheStore::new(location)` |
+//! | `persistence.load()`, `persistence.save(data)` | `cache.deserialize(..)` / `cache.serialize()`, or the store's `CacheStore::load` / `save` |
+//! | `persistence.time_last_modified()` | `FileCacheStore::last_modified()` (`Ok(None)` where Python raises `PersistenceNotFound`) |
+//! | `persistence.get_location()` | `FileCacheStore::path()` |
+//! | `CrossPlatLock(lockfile_path)` (a context manager) | `cache::CrossPlatLock::new(path).acquire().await?` or `.acquire_blocking()?`, held until the guard drops |
+//! | `LockError` | [`CacheError::LockTimeout`](crate::cache::CacheError) |
+//! | `PersistenceNotFound` | none needed: a missing file is an empty cache, `last_modified()` is `Ok(None)` |
+//! | `PersistenceError` | [`CacheError::Io`](crate::cache::CacheError), `CacheError::Deserialize` |
+//! | `build_encrypted_persistence(location)` | not yet: no encrypted persistence; implement [`CacheStore`](crate::cache::CacheStore) over your keyring, or keep the file private (it is written with mode 0600) |
+//! | `FilePersistenceWithDataProtection` (Windows DPAPI) | not yet |
+//! | `KeychainPersistence` (macOS Keychain) | not yet |
+//! | `LibsecretPersistence` (Linux Secret Service) | not yet |
+//! | `PersistenceEncryptionError`, `PersistenceDecryptionError` | not yet (no encrypted persistence) |
+//! | (a cache shared by a web farm) | the `msal-cache-redis` crate's `RedisCacheStore` |

@@ -43,10 +43,11 @@ pub use interactive::{AcquireTokenInteractive, BrowserOpener, SystemBrowser, Ui}
 pub use msal_cache::{SerializableTokenCache, TokenCache};
 pub use msal_core::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthenticationResult,
-    AuthorityType, AuthorizationCode, Certificate, ClientCredential, ClientSecret, Clock, Env,
-    Error, IdToken, IdTokenClaims, IdTokenError, InstantSleep, InteractionReason, ManualClock,
-    ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken, ResponseMode, Result, SKU,
-    ServiceError, SystemClock, TokenSource, VERSION, credential::AutoRefresher,
+    AuthorityType, AuthorizationCode, Certificate, CertificateError, ClientCredential,
+    ClientSecret, Clock, Env, Error, IdToken, IdTokenClaims, IdTokenError, InstantSleep,
+    InteractionReason, ManualClock, ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken,
+    ResponseMode, Result, SKU, ServiceError, SystemClock, TokenSource, VERSION,
+    credential::AutoRefresher,
 };
 pub use token_future::TokenRequestFuture;
 
@@ -66,13 +67,14 @@ pub mod authority {
 
 /// The token cache and its persistence hooks.
 pub mod cache {
+    pub use msal_cache::{
+        AccessKind, AccessTokenQuery, AppMetadata, CacheAccess, CacheEntry, CacheError, CacheLock,
+        CacheStore, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType,
+        EntryQuery, RefreshTokenQuery, SerializableTokenCache, TokenCache, TokenEvent,
+    };
     #[cfg(feature = "persistence")]
     #[cfg_attr(docsrs, doc(cfg(feature = "persistence")))]
-    pub use msal_cache::FileCacheStore;
-    pub use msal_cache::{
-        AccessKind, CacheAccess, CacheError, CacheLock, CacheStore, CredentialType,
-        SerializableTokenCache, TokenCache,
-    };
+    pub use msal_cache::{CrossPlatLock, CrossPlatLockGuard, FileCacheStore};
 }
 
 /// ID tokens: decoding without validation (MSAL Python 1.38+ does not validate them either).

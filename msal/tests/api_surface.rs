@@ -20,7 +20,7 @@ use msal::azure::{ClaimsChallenge, MsalCredential};
 use msal::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthCodeFlow,
     AuthResponse, AuthenticationResult, AuthorityType, AuthorizationCode, BrowserOpener,
-    Certificate, ClientApplication, ClientCredential, ClientSecret, Clock,
+    Certificate, CertificateError, ClientApplication, ClientCredential, ClientSecret, Clock,
     ConfidentialClientApplication, ConfidentialClientApplicationBuilder, DeviceFlow, Env, Error,
     IdToken, IdTokenClaims, IdTokenError, InteractionReason, ManualClock, ParentWindow, Password,
     PrivateKeyPem, Prompt, PublicClientApplication, PublicClientApplicationBuilder, RefreshToken,
@@ -29,7 +29,10 @@ use msal::{
     authority::{AZURE_PUBLIC, Authority, InstanceDiscovery, Region},
     blocking,
     cache::{
-        AccessKind, CacheAccess, CacheError, CacheLock, CacheStore, CredentialType, FileCacheStore,
+        AccessKind, AccessTokenQuery, AppMetadata, CacheAccess, CacheEntry, CacheError, CacheLock,
+        CacheStore, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType,
+        CrossPlatLock, CrossPlatLockGuard, EntryQuery, FileCacheStore, RefreshTokenQuery,
+        TokenEvent,
     },
     http::{
         HttpClient, HttpRequest, HttpResponse, HyperClient, HyperClientBuilder,
@@ -43,6 +46,27 @@ use msal::{
     pop::{HttpMethod, PopAuthScheme, PopKey},
     prelude::SilentResultExt,
 };
+
+/// MSAL Python's low-level `TokenCache` API and msal-extensions' pieces, as the guide maps them.
+async fn low_level_cache_api(cache: TokenCache, entry: CacheEntry) -> Result<()> {
+    let _found: Vec<CacheEntry> = cache
+        .search(&EntryQuery::new(CredentialType::AccessToken).field("client_id", "c"))
+        .await?;
+    let _: bool = cache.modify(&entry, serde_json::Map::new()).await?;
+    let _: bool = cache.remove_entry(&entry).await?;
+    let store = FileCacheStore::new("cache.json").lock_path("cache.lock");
+    let _: Option<std::time::SystemTime> = store.last_modified()?;
+    let _guard: CrossPlatLockGuard = CrossPlatLock::new("cache.lock").acquire().await?;
+    Ok(())
+}
+
+#[cfg(feature = "pkcs12")]
+fn pfx(der: &[u8]) -> Result<Certificate> {
+    match Certificate::from_pkcs12(der, Some("passphrase")) {
+        Err(Error::Certificate(CertificateError::WrongPassphrase)) => unreachable!(),
+        other => other,
+    }
+}
 
 #[test]
 fn pinned_names_and_shapes() {

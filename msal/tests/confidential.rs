@@ -99,8 +99,7 @@ async fn client_credentials_with_certificates_match_msal_python() {
     let sni = Certificate::from_pem(&key, None)
         .unwrap()
         .with_public_certificate_pem(&cert)
-        .unwrap()
-        .send_x5c(true);
+        .unwrap(); // x5c by default, as MSAL Python sends it with a public certificate
     let app = confidential_app(&emu, ClientCredential::certificate(sni))
         .build()
         .unwrap();
@@ -108,7 +107,13 @@ async fn client_credentials_with_certificates_match_msal_python() {
         .await
         .unwrap();
     let ours = sent(&emu, "POST", "/oauth2/v2.0/token").remove(0);
-    assert_wire_parity(&ours, &python_requests("cc_cert_sni_ps256")[1]);
+    let python = &python_requests("cc_cert_sni_ps256")[1];
+    assert_wire_parity(&ours, python);
+    assert_eq!(
+        assertion_header_keys(&ours),
+        python["assertion_header"],
+        "the JWT header MSAL Python sends with a public certificate (x5c included)"
+    );
 
     let emu = emulator().await;
     let (key, _) = emu.client_certificate();
@@ -123,7 +128,23 @@ async fn client_credentials_with_certificates_match_msal_python() {
         .await
         .unwrap();
     let ours = sent(&emu, "POST", "/oauth2/v2.0/token").remove(0);
-    assert_wire_parity(&ours, &python_requests("cc_cert_sha1_rs256")[1]);
+    let python = &python_requests("cc_cert_sha1_rs256")[1];
+    assert_wire_parity(&ours, python);
+    assert_eq!(assertion_header_keys(&ours), python["assertion_header"]);
+}
+
+/// The sorted keys of the JOSE header of the request's `client_assertion`.
+fn assertion_header_keys(request: &msal_emulator::LoggedRequest) -> serde_json::Value {
+    use base64::Engine as _;
+    let jwt = request.form_param("client_assertion").unwrap();
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(jwt.split('.').next().unwrap())
+        .unwrap();
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&header).unwrap();
+    let mut keys: Vec<&String> = header.keys().collect();
+    keys.sort();
+    serde_json::json!(keys)
 }
 
 #[tokio::test]
@@ -357,7 +378,7 @@ async fn a_nonce_mismatch_fails_and_caches_nothing() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, Error::IdToken(msal::IdTokenError::NonceMismatch)),
+        matches!(e, Error::IdToken(msal::IdTokenError::NonceMismatch { .. })),
         "{e:?}"
     );
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
@@ -405,7 +426,9 @@ async fn an_id_token_with_mistyped_claims_fails_the_checks_and_caches_nothing() 
             false,
             (|e| matches!(e, msal::IdTokenError::Malformed(_))) as fn(&_) -> bool,
         ),
-        (true, |e| matches!(e, msal::IdTokenError::NonceMismatch)),
+        (true, |e| {
+            matches!(e, msal::IdTokenError::NonceMismatch { .. })
+        }),
     ] {
         let flow = app
             .initiate_auth_code_flow([ids::USER_SCOPE])

@@ -42,6 +42,9 @@ enum Act {
     Idle,
     /// Fail to open.
     Fail,
+    /// Fail to open, then sign in anyway: the user opened the printed URL in another browser
+    /// (over SSH, from a container's host).
+    FailThenSignIn,
     /// Load the welcome page and follow its link.
     Welcome,
 }
@@ -163,6 +166,10 @@ impl BrowserOpener for FakeBrowser {
         self.opened.lock().unwrap().push(url.to_owned());
         match self.act {
             Act::Fail => Err(io::Error::other("no browser here")),
+            Act::FailThenSignIn => {
+                tokio::spawn(self.clone().play(url.to_owned()));
+                Err(io::Error::other("no browser here"))
+            }
             Act::Idle => Ok(()),
             _ => {
                 // A real browser runs beside the app: never block the caller.
@@ -353,7 +360,10 @@ async fn a_nonce_mismatch_fails_and_caches_nothing() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::IdToken(msal::IdTokenError::NonceMismatch)),
+        matches!(
+            err,
+            Error::IdToken(msal::IdTokenError::NonceMismatch { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(emu.count("POST", "/oauth2/v2.0/token"), 1);
@@ -457,15 +467,38 @@ async fn cancel_on_and_dropping_the_future_close_the_listener() {
 }
 
 #[tokio::test]
-async fn a_browser_that_fails_to_open() {
+async fn without_a_browser_the_sign_in_keeps_waiting_for_the_printed_url() {
     let emu = emulator().await;
     let app = public_app(&emu).build().unwrap();
+    // No browser and no on_auth_uri: the URL goes to stderr and the listener stays up, so the
+    // user can complete the sign-in from elsewhere.
+    let browser = FakeBrowser::new(&emu, Act::FailThenSignIn);
+    let result = app
+        .acquire_token_interactive([ids::USER_SCOPE])
+        .browser_opener(browser.clone())
+        .timeout(Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(result.token_source(), TokenSource::IdentityProvider);
+    assert!(result.account().is_some());
+    assert_eq!(browser.pages(1).await[0].0, 200, "the success page");
+
+    // Nobody comes: the deadline ends it, not a browser error, and the listener closes.
+    let browser = FakeBrowser::new(&emu, Act::Fail);
     let err = app
         .acquire_token_interactive([ids::USER_SCOPE])
-        .browser_opener(FakeBrowser::new(&emu, Act::Fail))
+        .browser_opener(browser.clone())
+        .timeout(Duration::from_millis(300))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Browser(_)), "{err:?}");
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert_closed(redirect_port(&browser.opened())).await;
+}
+
+#[tokio::test]
+async fn a_browser_that_fails_to_open_with_on_auth_uri() {
+    let emu = emulator().await;
+    let app = public_app(&emu).build().unwrap();
 
     // With on_auth_uri the user is shown the URL instead, and signs in with it.
     let player = FakeBrowser::new(&emu, Act::SignIn);

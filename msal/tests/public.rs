@@ -36,6 +36,56 @@ async fn device_code_flow_polls_until_approved() {
 }
 
 #[tokio::test]
+async fn device_code_calls_pass_extra_body_and_query_params() {
+    let emu = emulator().await;
+    let app = public_app(&emu).sleep_impl(InstantSleep).build().unwrap();
+    let flow = app
+        .initiate_device_flow([ids::USER_SCOPE])
+        .extra_body_param("x_start", "a")
+        // Ours win over the caller's, as in MSAL Python's `data=` merge.
+        .extra_body_param("client_id", "not-the-client")
+        .extra_query_param("dc", "ESTS-PUB-WUS2")
+        .await
+        .unwrap();
+    let result = app
+        .acquire_token_by_device_flow(&flow)
+        .extra_body_param("x_poll", "b")
+        .extra_query_param("slice", "testslice")
+        .await
+        .unwrap();
+    assert!(result.account().is_some());
+    let start = sent(&emu, "POST", "/devicecode").remove(0);
+    assert_eq!(start.form_param("x_start"), Some("a"));
+    assert_eq!(start.form_param("client_id"), Some(ids::PUBLIC_CLIENT_ID));
+    assert_eq!(start.query_param("dc"), Some("ESTS-PUB-WUS2"));
+    let polls = sent(&emu, "POST", "/oauth2/v2.0/token");
+    assert!(!polls.is_empty());
+    for poll in &polls {
+        assert_eq!(poll.form_param("x_poll"), Some("b"));
+        assert_eq!(poll.query_param("slice"), Some("testslice"));
+        assert_eq!(poll.form_param("x_start"), None, "each leg has its own");
+    }
+
+    // Both legs at once.
+    let emu = emulator().await;
+    let app = public_app(&emu).sleep_impl(InstantSleep).build().unwrap();
+    app.acquire_token_with_device_code([ids::USER_SCOPE])
+        .on_device_code(|_| {})
+        .extra_body_param("x_both", "c")
+        .extra_query_param("q_both", "d")
+        .await
+        .unwrap();
+    for request in sent(&emu, "POST", "/devicecode").into_iter().chain(sent(
+        &emu,
+        "POST",
+        "/oauth2/v2.0/token",
+    )) {
+        assert_eq!(request.form_param("x_both"), Some("c"));
+        assert_eq!(request.query_param("q_both"), Some("d"));
+    }
+}
+
+#[tokio::test]
 async fn device_code_decline_expiry_and_cancellation_are_typed() {
     let emu = Emulator::start(EmulatorConfig::default().device_code_polls_before_approval(None))
         .await

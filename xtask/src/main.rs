@@ -37,6 +37,7 @@ const FACADE_FEATURES: &[&str] = &[
     "persistence",
     "blocking",
     "azure-core",
+    "pkcs12",
     "full",
 ];
 
@@ -45,6 +46,7 @@ const FACADE_FEATURES: &[&str] = &[
 const TRIMMED_BUILDS: &[(&str, &str)] = &[
     ("msal-core", ""),
     ("msal-core", "tokio"),
+    ("msal-core", "pkcs12"),
     ("msal-http-rustls", ""),
     ("msal-http-hyper", ""),
     ("msal-http-hyper", "webpki-roots"),

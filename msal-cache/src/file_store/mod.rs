@@ -1,6 +1,9 @@
 //! [`FileCacheStore`]: one cache file in MSAL Python's format, shared safely between processes.
 
+mod cross_plat;
 mod lock;
+
+pub use cross_plat::{CrossPlatLock, CrossPlatLockGuard};
 
 use std::{
     fmt,
@@ -117,6 +120,7 @@ impl fmt::Debug for FileCacheStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileCacheStore")
             .field("path", &self.path)
+            .field("lock_path", &self.lock_path)
             .field("lock_timeout", &self.lock_timeout)
             .finish_non_exhaustive()
     }
@@ -142,6 +146,40 @@ impl FileCacheStore {
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// Locks through this lock file instead of `<path>.lockfile` (msal-extensions'
+    /// `PersistedTokenCache(persistence, lock_location=…)`): for a cache file in a directory
+    /// other processes may not create files in, or to share one lock between several files.
+    /// Every process sharing the cache must use the same lock path, or they do not exclude
+    /// each other.
+    pub fn lock_path(mut self, lock_path: impl Into<PathBuf>) -> Self {
+        self.lock_path = lock_path.into();
+        self
+    }
+
+    /// The lock file this store locks through.
+    pub fn lock_file(&self) -> &Path {
+        &self.lock_path
+    }
+
+    /// When the cache file was last written, by any process (msal-extensions'
+    /// `FilePersistence.time_last_modified()`); `None` while there is no file. Apps use it to
+    /// tell whether another process changed the cache since they last looked.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the file's metadata cannot be read (other than "not found"), or the
+    /// platform keeps no modification times.
+    pub fn last_modified(&self) -> Result<Option<SystemTime>, CacheError> {
+        match fs::metadata(&self.path) {
+            Ok(meta) => meta
+                .modified()
+                .map(Some)
+                .map_err(|e| self.io_error(&self.path, e)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io_error(&self.path, e)),
+        }
     }
 
     /// Waits for a busy lock with this sleep instead of blocking the thread.

@@ -23,7 +23,10 @@ use crate::{
         AccessTokenData, AccountData, AppMetadata, CredentialType, IdTokenData, RefreshTokenData,
     },
     fast_hash::FastMap,
-    keys::{access_token_probe_hash, app_partition_hash, assertion_partition_hash, hash_exact},
+    keys::{
+        access_token_probe_hash, app_partition_hash, app_partition_key, assertion_partition_hash,
+        hash_exact, user_partition_key,
+    },
 };
 
 /// The address of an entry in the slab.
@@ -171,7 +174,7 @@ enum Owner<'a> {
 
 impl Slot {
     /// The entry's JSON as stored, secret included.
-    fn full_raw(&self) -> Value {
+    pub(crate) fn full_raw(&self) -> Value {
         let mut raw = self.raw.clone();
         if let (true, Value::Object(map), Some(secret)) =
             (self.secret_in_view, &mut raw, self.view.secret())
@@ -194,6 +197,29 @@ impl Slot {
             View::IdToken(idt) => Owner::User(idt.home_account_id.as_deref().unwrap_or("")),
             View::Account(acc) => Owner::User(acc.home_account_id.as_deref().unwrap_or("")),
             View::AppMetadata(_) | View::Opaque => Owner::Shared,
+        }
+    }
+
+    /// The partition key a partitioned store files this entry under (`""` for shared entries).
+    pub(crate) fn partition_key(&self) -> String {
+        match self.owner() {
+            Owner::User(home) => user_partition_key(home),
+            Owner::App { client_id, realm } => app_partition_key(client_id, realm),
+            Owner::Shared => String::new(),
+        }
+    }
+
+    /// The entry's stored JSON without a string `secret` (that is in the view).
+    pub(crate) fn raw_without_secret(&self) -> &Value {
+        &self.raw
+    }
+
+    /// The entry's secret, for the kinds that have one.
+    pub(crate) fn secret(&self) -> Option<&str> {
+        if self.secret_in_view {
+            self.view.secret()
+        } else {
+            None
         }
     }
 
@@ -326,6 +352,11 @@ impl CacheState {
 
     pub(crate) fn count(&self, kind: CredentialType) -> usize {
         self.sections[kind.index()].count
+    }
+
+    /// Every entry of one section, in no particular order.
+    pub(crate) fn entries(&self, kind: CredentialType) -> impl Iterator<Item = &Slot> + '_ {
+        self.slots.iter().flatten().filter(move |s| s.kind == kind)
     }
 
     pub(crate) fn slot(&self, id: EntryId) -> Option<&Slot> {

@@ -18,6 +18,8 @@ use serde_json::{Map, Value, json};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
+#[cfg(feature = "pkcs12")]
+use crate::CertificateError;
 use crate::{Clock, Error, clock::unix_secs};
 
 /// Lifetime of an assertion MSAL signs (MSAL Python: 10 minutes).
@@ -32,7 +34,9 @@ const ASSERTION_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 ///   recommends, and what MSAL Python does when given a public certificate);
 /// - [`with_thumbprint_sha1`](Self::with_thumbprint_sha1): `x5t` (SHA-1) and RS256, the legacy
 ///   form AD FS requires;
-/// - [`send_x5c`](Self::send_x5c): also send the chain, for subject-name/issuer authentication;
+/// - the chain given with the public certificate is sent as `x5c`, as MSAL Python sends it,
+///   so subject-name/issuer (SNI) authentication works; [`send_x5c(false)`](Self::send_x5c)
+///   leaves it out;
 /// - [`with_key_id`](Self::with_key_id): a `kid` header, for providers that select keys by id.
 ///
 /// `Debug` shows the thumbprints, never the key.
@@ -42,7 +46,9 @@ pub struct Certificate {
     sha1: Option<[u8; 20]>,
     sha256: Option<[u8; 32]>,
     chain_der: Vec<Vec<u8>>,
-    send_x5c: bool,
+    /// Whether to send `x5c`: `None` until the caller says, which means "yes when there is a
+    /// chain" (MSAL Python's behaviour with a public certificate).
+    send_x5c: Option<bool>,
     key_id: Option<String>,
     /// The leaf's expiry, to warn (once) when assertions are signed with an expired certificate:
     /// Entra then fails with AADSTS700027, which does not say why.
@@ -57,7 +63,7 @@ impl fmt::Debug for Certificate {
         f.debug_struct("Certificate")
             .field("x5t", &self.sha1.map(|t| b64url(&t)))
             .field("x5t#S256", &self.sha256.map(|t| b64url(&t)))
-            .field("send_x5c", &self.send_x5c)
+            .field("send_x5c", &self.sends_x5c())
             .field("key_id", &self.key_id)
             .finish_non_exhaustive()
     }
@@ -91,6 +97,59 @@ pub(crate) fn pem_blocks(pem: &str, label: &str) -> Result<Vec<Vec<u8>>, Error> 
     Ok(out)
 }
 
+/// Whether the DER certificate `cert` carries the public key `spki` (a DER
+/// SubjectPublicKeyInfo).
+fn carries_key(cert: &[u8], spki: &[u8]) -> bool {
+    match super::x509::subject_public_key_info(cert) {
+        Some(own) => own == spki,
+        // A certificate our small DER reader does not follow: the key's encoding appears
+        // verbatim in any certificate that carries it.
+        None => !spki.is_empty() && cert.windows(spki.len()).any(|w| w == spki),
+    }
+}
+
+/// The leaf, then its issuers as far as the file holds them (a cycle or a missing link ends
+/// the chain; certificates that are not the leaf's issuers are left out).
+#[cfg(feature = "pkcs12")]
+fn chain_from(
+    leaf: &p12_keystore::CertificateBag,
+    all: &[p12_keystore::CertificateBag],
+) -> Vec<Vec<u8>> {
+    let mut chain = vec![leaf.cert.as_der().to_vec()];
+    let mut current = &leaf.cert;
+    while current.issuer() != current.subject() {
+        let Some(issuer) = all.iter().map(|b| &b.cert).find(|c| {
+            c.subject() == current.issuer() && !chain.iter().any(|d| d.as_slice() == c.as_der())
+        }) else {
+            break;
+        };
+        chain.push(issuer.as_der().to_vec());
+        current = issuer;
+    }
+    chain
+}
+
+/// Maps p12-keystore's errors to ours: the passphrase-related ones apart, the rest as a
+/// malformed file. Its messages hold no key material, but are not shown to keep it that way.
+#[cfg(feature = "pkcs12")]
+fn pkcs12_error(e: p12_keystore::error::Error) -> Error {
+    use p12_keystore::error::Error as P;
+    match e {
+        // The MAC is keyed by the passphrase: a mismatch means the wrong one (or a damaged
+        // file, which the message says too). In a MAC-less file a wrong passphrase shows as a
+        // decryption (padding) failure instead.
+        P::MacError(_) | P::UnpadError | P::Pkcs5Error(_) => CertificateError::WrongPassphrase,
+        P::UnsupportedEncryptionScheme | P::UnsupportedMacAlgorithm => {
+            CertificateError::Malformed("unsupported encryption or MAC algorithm".into())
+        }
+        P::InvalidParameters => CertificateError::Malformed(
+            "invalid or excessive encryption parameters (iteration counts)".into(),
+        ),
+        _ => CertificateError::Malformed("not a PKCS#12 (.pfx) file, or a damaged one".into()),
+    }
+    .into()
+}
+
 impl Certificate {
     /// Reads an RSA private key: PKCS#1 (`RSA PRIVATE KEY`), PKCS#8 (`PRIVATE KEY`) or encrypted
     /// PKCS#8 (`ENCRYPTED PRIVATE KEY`, with `passphrase`).
@@ -117,48 +176,130 @@ impl Certificate {
         } else {
             return Err(Error::Crypto("no PEM private key found".into()));
         };
-        Ok(Self {
-            key: Arc::new(key),
-            sha1: None,
-            sha256: None,
-            chain_der: Vec::new(),
-            send_x5c: false,
-            key_id: None,
-            not_after: None,
-            expiry_warned: Arc::default(),
-            assertions: Arc::default(),
-        })
+        Ok(Self::from_key(key))
     }
 
     /// Adds the public certificate (and chain, leaf first): its SHA-256 thumbprint is sent as
-    /// `x5t#S256` and assertions are signed PS256.
-    pub fn with_public_certificate_pem(mut self, chain_pem: &str) -> Result<Self, Error> {
+    /// `x5t#S256`, assertions are signed PS256 and carry the chain as `x5c` (unless
+    /// [`send_x5c(false)`](Self::send_x5c)), as MSAL Python does with `public_certificate`.
+    pub fn with_public_certificate_pem(self, chain_pem: &str) -> Result<Self, Error> {
         let chain = pem_blocks(chain_pem, "CERTIFICATE")?;
         let leaf = chain
             .first()
             .ok_or_else(|| Error::Crypto("no PEM CERTIFICATE block found".into()))?;
         // The leaf must carry our public key, or Entra would reject every assertion with an
-        // opaque "invalid signature": its SubjectPublicKeyInfo appears verbatim in the DER.
-        let spki = self
-            .key
-            .to_public_key()
-            .to_public_key_der()
-            .map_err(|_| Error::Crypto("cannot encode the public key".into()))?;
-        let spki = spki.as_bytes();
-        if spki.is_empty() || !leaf.windows(spki.len()).any(|w| w == spki) {
+        // opaque "invalid signature".
+        if !carries_key(leaf, &self.public_key_der()?) {
             return Err(Error::Crypto(
                 "the certificate does not belong to the private key (their public keys differ)"
                     .into(),
             ));
         }
-        self.sha256 = Some(Sha256::digest(leaf).into());
-        if self.sha1.is_none() {
-            self.sha1 = Some(Sha1::digest(leaf).into());
+        Ok(self.with_checked_chain(chain))
+    }
+
+    /// Reads a private key and its certificate chain from a PKCS#12 (`.pfx`, `.p12`) file, as
+    /// MSAL Python's `private_key_pfx_path` does.
+    ///
+    /// `der` is the file's content; `passphrase` is the one it was exported with (`None` for a
+    /// file exported with an empty one). Both the current encryption (PBES2 with AES, OpenSSL 3's
+    /// and Windows' default) and the legacy one (3DES and RC2-40, `openssl pkcs12 -legacy`) are
+    /// read, and the file's MAC is checked.
+    ///
+    /// The leaf is the certificate whose public key is the private key's; the other certificates
+    /// follow it issuer by issuer. The result is what
+    /// [`with_public_certificate_pem`](Self::with_public_certificate_pem) gives for that chain:
+    /// PS256 assertions with `x5t#S256`, and the chain as `x5c` (as MSAL Python sends it with
+    /// `public_certificate=True`; MSAL Python sends only the leaf, Entra accepts either), unless
+    /// [`send_x5c(false)`](Self::send_x5c).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Certificate`] with [`CertificateError::WrongPassphrase`],
+    /// [`NoPrivateKey`](CertificateError::NoPrivateKey),
+    /// [`NoCertificate`](CertificateError::NoCertificate),
+    /// [`KeyMismatch`](CertificateError::KeyMismatch),
+    /// [`UnsupportedKey`](CertificateError::UnsupportedKey) (not RSA) or
+    /// [`Malformed`](CertificateError::Malformed).
+    #[cfg(feature = "pkcs12")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+    pub fn from_pkcs12(der: &[u8], passphrase: Option<&str>) -> Result<Self, Error> {
+        // The decrypted PKCS#8 bytes live in p12-keystore's buffers until `archive` drops, and
+        // it does not zeroize them (its types keep them private); the key we keep is an
+        // `rsa::PrivateKey`, which zeroizes itself. Keep `archive` local and short-lived.
+        let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, passphrase.unwrap_or_default())
+            .map_err(pkcs12_error)?;
+        if archive.keys.is_empty() {
+            return Err(CertificateError::NoPrivateKey.into());
         }
-        self.not_after = super::x509::not_after(leaf);
+        if archive.certs.is_empty() {
+            return Err(CertificateError::NoCertificate.into());
+        }
+        let mut last_error = CertificateError::KeyMismatch;
+        // A file may hold several keys (rare); the first one with a certificate wins.
+        for bag in &archive.keys {
+            let key = match PrivateKey::from_pkcs8_der(bag.key.as_der()) {
+                Ok(key) => key,
+                Err(_) => {
+                    last_error = CertificateError::UnsupportedKey(
+                        "only RSA keys are supported, as Entra client assertions are RSA-signed"
+                            .into(),
+                    );
+                    continue;
+                }
+            };
+            let cert = Self::from_key(key);
+            let spki = cert.public_key_der()?;
+            let Some(leaf) = archive
+                .certs
+                .iter()
+                .find(|c| carries_key(c.cert.as_der(), &spki))
+            else {
+                continue;
+            };
+            let chain = chain_from(leaf, &archive.certs);
+            return Ok(cert.with_checked_chain(chain));
+        }
+        Err(last_error.into())
+    }
+
+    fn from_key(key: PrivateKey) -> Self {
+        Self {
+            key: Arc::new(key),
+            sha1: None,
+            sha256: None,
+            chain_der: Vec::new(),
+            send_x5c: None,
+            key_id: None,
+            not_after: None,
+            expiry_warned: Arc::default(),
+            assertions: Arc::default(),
+        }
+    }
+
+    /// The public key as a DER SubjectPublicKeyInfo, as certificates carry it.
+    fn public_key_der(&self) -> Result<Vec<u8>, Error> {
+        Ok(self
+            .key
+            .to_public_key()
+            .to_public_key_der()
+            .map_err(|_| Error::Crypto("cannot encode the public key".into()))?
+            .as_bytes()
+            .to_vec())
+    }
+
+    /// Takes `chain` (leaf first, the leaf already known to carry our key).
+    fn with_checked_chain(mut self, chain: Vec<Vec<u8>>) -> Self {
+        if let Some(leaf) = chain.first() {
+            self.sha256 = Some(Sha256::digest(leaf).into());
+            if self.sha1.is_none() {
+                self.sha1 = Some(Sha1::digest(leaf).into());
+            }
+            self.not_after = super::x509::not_after(leaf);
+        }
         self.chain_der = chain;
         self.assertions = Arc::default();
-        Ok(self)
+        self
     }
 
     /// Uses a SHA-1 thumbprint (40 hex digits): `x5t` and RS256, the legacy form.
@@ -171,10 +312,16 @@ impl Certificate {
         Ok(self)
     }
 
-    /// Also sends the certificate chain (`x5c`), for subject-name/issuer authentication.
-    /// Needs [`with_public_certificate_pem`](Self::with_public_certificate_pem).
+    /// Whether assertions carry the certificate chain (`x5c`).
+    ///
+    /// On by default once a chain is known ([`with_public_certificate_pem`](Self::with_public_certificate_pem)
+    /// or [`from_pkcs12`](Self::from_pkcs12)), as MSAL Python sends it: subject-name/issuer
+    /// (SNI) authentication needs it, and without it Entra fails with an AADSTS700027 that does
+    /// not say why. `send_x5c(false)` leaves the chain out (smaller requests for an app
+    /// registered with the certificate itself), whichever order the calls come in. Without a
+    /// chain (a SHA-1 thumbprint or a key id only) there is nothing to send.
     pub fn send_x5c(mut self, yes: bool) -> Self {
-        self.send_x5c = yes;
+        self.send_x5c = Some(yes);
         self.assertions = Arc::default(); // cached assertions were signed with the old header
         self
     }
@@ -184,6 +331,10 @@ impl Certificate {
         self.key_id = Some(kid.into());
         self.assertions = Arc::default();
         self
+    }
+
+    fn sends_x5c(&self) -> bool {
+        self.send_x5c.unwrap_or(true) && !self.chain_der.is_empty()
     }
 
     /// The JOSE header for this certificate (`force_sha1` for AD FS, which only knows `x5t`).
@@ -209,7 +360,7 @@ impl Certificate {
         if let Some(kid) = &self.key_id {
             h.insert("kid".into(), json!(kid));
         }
-        if self.send_x5c && !self.chain_der.is_empty() {
+        if self.sends_x5c() {
             let chain: Vec<String> = self
                 .chain_der
                 .iter()

@@ -86,7 +86,7 @@ fn every_key_format_loads() {
 }
 
 #[test]
-fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
+fn public_certificate_gives_ps256_with_sha256_thumbprint_and_x5c() {
     let clock = ManualClock::from_unix_secs(1_795_670_000);
     let cert = Certificate::from_pem(KEY_PKCS8, None)
         .unwrap()
@@ -97,7 +97,7 @@ fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
         .unwrap();
     let h = header_of(&jwt);
     assert_eq!(h["alg"], "PS256");
-    assert!(h.contains_key("x5t#S256") && !h.contains_key("x5c"));
+    assert!(h.contains_key("x5t#S256"));
     verify(&jwt, true);
     let claims = decode_jwt_payload(&jwt).unwrap();
     assert_eq!(claims["aud"], ENDPOINT);
@@ -106,18 +106,51 @@ fn public_certificate_gives_ps256_with_sha256_thumbprint_and_optional_x5c() {
     assert_eq!(claims["exp"], 1_795_670_600u64);
     assert!(claims.contains_key("jti") && !claims.contains_key("nbf"));
 
-    let sni = cert
-        .clone()
-        .send_x5c(true)
-        .assertion("client", ENDPOINT, None, &clock, false)
-        .unwrap();
-    assert_eq!(header_of(&sni)["x5c"].as_array().unwrap().len(), 1);
+    assert_eq!(h["x5c"].as_array().unwrap().len(), 1);
     // AD FS: SHA-1 and RS256 even with a public certificate.
     let adfs = cert
         .assertion("client", ENDPOINT, None, &clock, true)
         .unwrap();
     assert_eq!(header_of(&adfs)["alg"], "RS256");
     verify(&adfs, false);
+}
+
+#[test]
+fn x5c_is_sent_by_default_with_a_public_certificate_and_send_x5c_false_opts_out() {
+    let clock = ManualClock::from_unix_secs(1_795_670_000);
+    let x5c_of = |cert: &Certificate| {
+        header_of(
+            &cert
+                .assertion("client", ENDPOINT, None, &clock, false)
+                .unwrap(),
+        )
+        .get("x5c")
+        .cloned()
+    };
+    let key = || Certificate::from_pem(KEY_PKCS8, None).unwrap();
+    let default = key().with_public_certificate_pem(CERT).unwrap();
+    let leaf = super::certificate::pem_blocks(CERT, "CERTIFICATE")
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        x5c_of(&default),
+        Some(serde_json::json!([
+            base64::engine::general_purpose::STANDARD.encode(leaf)
+        ]))
+    );
+    assert!(format!("{default:?}").contains("send_x5c: true"));
+    // Opting out holds whichever order the calls come in, and drops assertions already signed.
+    assert_eq!(x5c_of(&default.clone().send_x5c(false)), None);
+    let before = key()
+        .send_x5c(false)
+        .with_public_certificate_pem(CERT)
+        .unwrap();
+    assert_eq!(x5c_of(&before), None);
+    // A thumbprint alone has no chain to send.
+    let thumbprint = key()
+        .with_thumbprint_sha1("DA:52:A8:BA:BD:26:AC:74:90:95:B4:9F:22:A9:A2:DA:ED:25:36:8C")
+        .unwrap();
+    assert_eq!(x5c_of(&thumbprint), None);
 }
 
 #[test]
@@ -218,4 +251,225 @@ async fn auto_refresher_memoises() {
     assert_eq!(r.assertion(ctx.clone()).await.unwrap(), "a0");
     clock.advance(Duration::from_secs(1));
     assert_eq!(r.assertion(ctx).await.unwrap(), "a1");
+}
+
+/// `.pfx` files made by the `openssl` command line (`tests/data/README.md` says how).
+#[cfg(feature = "pkcs12")]
+mod pkcs12 {
+    use super::*;
+    use crate::CertificateError;
+    use rsa::pkcs8::DecodePublicKey as _;
+    use sha2::Digest as _;
+
+    const MODERN: &[u8] = include_bytes!("../../tests/data/test_modern.pfx");
+    const LEGACY: &[u8] = include_bytes!("../../tests/data/test_legacy.pfx");
+    const CHAIN: &[u8] = include_bytes!("../../tests/data/test_chain.pfx");
+    const NO_PASSPHRASE: &[u8] = include_bytes!("../../tests/data/test_no_passphrase.pfx");
+    const NO_KEY: &[u8] = include_bytes!("../../tests/data/test_no_key.pfx");
+    const NO_CERT: &[u8] = include_bytes!("../../tests/data/test_no_cert.pfx");
+
+    fn assertion_of(cert: &Certificate) -> String {
+        let clock = ManualClock::from_unix_secs(1_795_670_000);
+        cert.assertion("client", ENDPOINT, None, &clock, false)
+            .unwrap()
+    }
+
+    fn x5c_der(jwt: &str) -> Vec<Vec<u8>> {
+        header_of(jwt)["x5c"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(c.as_str().unwrap())
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// Verifies a PS256 JWT with the public key of the certificate it names first in `x5c`, as
+    /// Entra does for subject-name/issuer authentication.
+    fn verify_with_leaf(jwt: &str) {
+        let leaf = x5c_der(jwt).remove(0);
+        let spki = super::super::x509::subject_public_key_info(&leaf).unwrap();
+        let public = PublicKey::from_public_key_der(spki).unwrap();
+        let (input, sig) = jwt.rsplit_once('.').unwrap();
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sig)
+            .unwrap();
+        let s = rsa::pss::Signature::try_from(sig.as_slice()).unwrap();
+        rsa::pss::VerifyingKey::<Sha256>::new(public)
+            .verify(input.as_bytes(), &s)
+            .unwrap();
+    }
+
+    fn pem_certificate() -> Certificate {
+        Certificate::from_pem(KEY_PKCS8, None)
+            .unwrap()
+            .with_public_certificate_pem(CERT)
+            .unwrap()
+    }
+
+    fn certificate_error(r: Result<Certificate, Error>) -> CertificateError {
+        match r {
+            Err(Error::Certificate(e)) => e,
+            other => panic!("expected a certificate error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_modern_pfx_signs_like_the_pem_key_with_its_certificate() {
+        let pfx = Certificate::from_pkcs12(MODERN, Some("hunter2")).unwrap();
+        let jwt = assertion_of(&pfx);
+        let h = header_of(&jwt);
+        assert_eq!(h["alg"], "PS256");
+        assert_eq!(
+            h["x5t#S256"],
+            header_of(&assertion_of(&pem_certificate()))["x5t#S256"]
+        );
+        verify(&jwt, true); // the key is test_key_pkcs8.pem's
+        let chain = x5c_der(&jwt);
+        assert_eq!(
+            chain,
+            super::super::certificate::pem_blocks(CERT, "CERTIFICATE").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_legacy_3des_rc2_pfx_loads_the_same_key_and_certificate() {
+        let pfx = Certificate::from_pkcs12(LEGACY, Some("hunter2")).unwrap();
+        let jwt = assertion_of(&pfx);
+        assert_eq!(
+            header_of(&jwt)["x5t#S256"],
+            header_of(&assertion_of(&pem_certificate()))["x5t#S256"]
+        );
+        verify(&jwt, true);
+        verify_with_leaf(&jwt);
+    }
+
+    #[test]
+    fn an_assertion_signed_with_the_pfx_key_verifies_with_the_leaf_public_key() {
+        let pfx = Certificate::from_pkcs12(CHAIN, Some("hunter2")).unwrap();
+        let jwt = assertion_of(&pfx);
+        verify_with_leaf(&jwt);
+        let chain = x5c_der(&jwt);
+        assert_eq!(chain.len(), 2, "the leaf, then the CA that issued it");
+        let leaf_thumbprint = b64url_of(&Sha256::digest(&chain[0]));
+        assert_eq!(header_of(&jwt)["x5t#S256"], leaf_thumbprint.as_str());
+        // The CA's key is not the leaf's: the leaf really is first.
+        assert_ne!(
+            super::super::x509::subject_public_key_info(&chain[0]),
+            super::super::x509::subject_public_key_info(&chain[1])
+        );
+    }
+
+    fn b64url_of(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    #[test]
+    fn a_wrong_or_missing_passphrase_is_a_wrong_passphrase_error() {
+        for (file, pass) in [
+            (MODERN, Some("hunter3")),
+            (LEGACY, Some("hunter3")),
+            (MODERN, None),
+            (NO_PASSPHRASE, Some("hunter2")),
+        ] {
+            let e = Certificate::from_pkcs12(file, pass);
+            let message = e.as_ref().map(|_| ()).unwrap_err().to_string();
+            assert_eq!(certificate_error(e), CertificateError::WrongPassphrase);
+            assert!(message.contains("wrong passphrase"), "{message}");
+            assert!(!message.contains("hunter"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_file_exported_with_an_empty_passphrase_opens_without_one() {
+        let pfx = Certificate::from_pkcs12(NO_PASSPHRASE, None).unwrap();
+        verify(&assertion_of(&pfx), true);
+    }
+
+    #[test]
+    fn a_file_without_a_private_key_or_without_a_certificate_says_so() {
+        let e = Certificate::from_pkcs12(NO_KEY, Some("hunter2"));
+        assert_eq!(certificate_error(e), CertificateError::NoPrivateKey);
+        let e = Certificate::from_pkcs12(NO_KEY, Some("hunter2"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no private key"), "{e}");
+        let e = Certificate::from_pkcs12(NO_CERT, Some("hunter2"));
+        assert_eq!(certificate_error(e), CertificateError::NoCertificate);
+    }
+
+    #[test]
+    fn a_certificate_of_another_key_is_a_key_mismatch() {
+        // OpenSSL refuses to export such a file, so it is written here.
+        let other = super::super::certificate::pem_blocks(
+            include_str!("../../tests/data/other_key_pkcs8.pem"),
+            "PRIVATE KEY",
+        )
+        .unwrap()
+        .remove(0);
+        let cert = super::super::certificate::pem_blocks(CERT, "CERTIFICATE")
+            .unwrap()
+            .remove(0);
+        let mut store = p12_keystore::KeyStore::new();
+        store.add_entry(
+            "mismatched",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
+                vec![1u8],
+                p12_keystore::PrivateKey::from_der(&other).unwrap(),
+                [p12_keystore::Certificate::from_der(&cert).unwrap()],
+            )),
+        );
+        let file = store.writer("hunter2").write().unwrap();
+        let e = Certificate::from_pkcs12(&file, Some("hunter2"));
+        assert_eq!(certificate_error(e), CertificateError::KeyMismatch);
+    }
+
+    #[test]
+    fn a_pfx_certificate_can_opt_out_of_x5c() {
+        let pfx = Certificate::from_pkcs12(MODERN, Some("hunter2"))
+            .unwrap()
+            .send_x5c(false);
+        assert!(!header_of(&assertion_of(&pfx)).contains_key("x5c"));
+    }
+
+    #[test]
+    fn debug_of_a_pfx_certificate_shows_no_key() {
+        let pfx = Certificate::from_pkcs12(MODERN, Some("hunter2")).unwrap();
+        let debug = format!("{pfx:?}");
+        assert!(
+            debug.contains("x5t#S256") && !debug.contains("hunter2"),
+            "{debug}"
+        );
+        assert!(!debug.to_lowercase().contains("private"), "{debug}");
+    }
+
+    #[test]
+    fn garbage_is_a_malformed_file() {
+        for bytes in [&b""[..], b"not a pfx", &MODERN[..100]] {
+            assert!(matches!(
+                certificate_error(Certificate::from_pkcs12(bytes, Some("hunter2"))),
+                CertificateError::Malformed(_)
+            ));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Outside input: a damaged file is an error, never a panic.
+        #[test]
+        fn damaged_files_never_panic(at in 0usize..2547, byte in proptest::prelude::any::<u8>()) {
+            let mut file = MODERN.to_vec();
+            let at = at % file.len();
+            file[at] ^= byte | 1;
+            let _ = Certificate::from_pkcs12(&file, Some("hunter2"));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = Certificate::from_pkcs12(&bytes, Some("hunter2"));
+        }
+    }
 }

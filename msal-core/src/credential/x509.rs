@@ -1,7 +1,8 @@
-//! Just enough X.509 to read a certificate's `notAfter`: a DER walk over
+//! Just enough X.509 to read a certificate's `notAfter` and its public key: a DER walk over
 //! `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serial, signature,
-//! issuer, validity SEQUENCE { notBefore, notAfter }, ... }, ... }`. Anything unexpected gives
-//! `None`; the caller only warns, so a certificate this reader does not understand still works.
+//! issuer, validity SEQUENCE { notBefore, notAfter }, subject, subjectPublicKeyInfo, ... },
+//! ... }` (RFC 5280, section 4.1). Anything unexpected gives `None`: for `notAfter` the caller
+//! only warns, so a certificate this reader does not understand still works.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,8 +28,8 @@ fn element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, &rest[..len], &rest[len..]))
 }
 
-/// The certificate's `notAfter`.
-pub(crate) fn not_after(cert_der: &[u8]) -> Option<SystemTime> {
+/// The TBSCertificate's fields from `validity` on.
+fn from_validity(cert_der: &[u8]) -> Option<&[u8]> {
     let (0x30, cert, _) = element(cert_der)? else {
         return None;
     };
@@ -43,6 +44,25 @@ pub(crate) fn not_after(cert_der: &[u8]) -> Option<SystemTime> {
     rest = element(rest)?.2; // serial
     rest = element(rest)?.2; // signature algorithm
     rest = element(rest)?.2; // issuer
+    Some(rest)
+}
+
+/// The certificate's `subjectPublicKeyInfo`, whole (tag and length included), as
+/// `EncodePublicKey::to_public_key_der` encodes a key: comparing the two bytes for bytes tells
+/// whether the certificate carries that key.
+pub(crate) fn subject_public_key_info(cert_der: &[u8]) -> Option<&[u8]> {
+    let rest = from_validity(cert_der)?;
+    let rest = element(rest)?.2; // validity
+    let rest = element(rest)?.2; // subject
+    let (0x30, _, after) = element(rest)? else {
+        return None;
+    };
+    Some(&rest[..rest.len() - after.len()])
+}
+
+/// The certificate's `notAfter`.
+pub(crate) fn not_after(cert_der: &[u8]) -> Option<SystemTime> {
+    let rest = from_validity(cert_der)?;
     let (0x30, validity, _) = element(rest)? else {
         return None;
     };
@@ -107,6 +127,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
             let _ = not_after(&bytes);
+            let _ = subject_public_key_info(&bytes);
         }
     }
 }

@@ -290,9 +290,23 @@ impl TokenEndpointClient {
         correlation_id: &str,
         with_telemetry: Option<(ApiId, CacheInfo)>,
     ) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+        self.post_form_with_query(endpoint, &[], form, correlation_id, with_telemetry)
+            .await
+    }
+
+    /// [`post_form`](Self::post_form) with query parameters added to `endpoint` (a caller's
+    /// `extra_query_param`s, MSAL Python's `params=`).
+    pub async fn post_form_with_query(
+        &self,
+        endpoint: &str,
+        query: &[(String, String)],
+        form: &Form,
+        correlation_id: &str,
+        with_telemetry: Option<(ApiId, CacheInfo)>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
         let resp = self
             .send_with_retry(|| {
-                self.build_post(endpoint, &[], form, correlation_id, None, with_telemetry)
+                self.build_post(endpoint, query, form, correlation_id, None, with_telemetry)
             })
             .await?;
         response::interpret(&resp, self.inner.clock.now())

@@ -197,6 +197,8 @@ blocking_request! {
     InitiateDeviceFlow = crate::InitiateDeviceFlow => DeviceFlow;
     fn claims_challenge(claims: impl Into<String>);
     fn correlation_id(id: impl Into<String>);
+    fn extra_body_param(key: impl Into<String>, value: impl Into<String>);
+    fn extra_query_param(key: impl Into<String>, value: impl Into<String>);
 }
 
 blocking_request! {
@@ -204,6 +206,8 @@ blocking_request! {
     AcquireTokenByDeviceFlow = crate::AcquireTokenByDeviceFlow => AuthenticationResult;
     fn claims_challenge(claims: impl Into<String>);
     fn exit_condition(f: impl Fn(&DeviceFlow) -> bool + Send + Sync + 'a);
+    fn extra_body_param(key: impl Into<String>, value: impl Into<String>);
+    fn extra_query_param(key: impl Into<String>, value: impl Into<String>);
 }
 
 impl<'a> AcquireTokenByDeviceFlow<'a> {
@@ -221,6 +225,8 @@ blocking_request! {
     AcquireTokenWithDeviceCode = crate::AcquireTokenWithDeviceCode => AuthenticationResult;
     fn on_device_code(f: impl Fn(&DeviceFlow) + Send + Sync + 'a);
     fn claims_challenge(claims: impl Into<String>);
+    fn extra_body_param(key: impl Into<String>, value: impl Into<String>);
+    fn extra_query_param(key: impl Into<String>, value: impl Into<String>);
 }
 
 impl<'a> AcquireTokenWithDeviceCode<'a> {

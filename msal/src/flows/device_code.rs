@@ -89,6 +89,18 @@ impl<'a> InitiateDeviceFlow<'a> {
         self
     }
 
+    /// An extra form field for the device authorization request (`/devicecode`) (Python's `data=`).
+    pub fn extra_body_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.extra_body.push((key.into(), value.into()));
+        self
+    }
+
+    /// An extra query parameter for the device authorization request (`/devicecode`) (Python's `params=`).
+    pub fn extra_query_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.extra_query.push((key.into(), value.into()));
+        self
+    }
+
     /// Requests a device code.
     pub async fn send(self) -> Result<DeviceFlow> {
         initiate(self.core, &self.scopes, &self.options).await
@@ -116,12 +128,22 @@ async fn initiate(
         })?;
     let correlation_id = options.correlation_id();
     let mut form = Form::new();
+    // The caller's fields first, so that ours win, as MSAL Python merges `data=` under them.
+    for (k, v) in &options.extra_body {
+        form.set(k.clone(), v.clone());
+    }
     form.set("client_id", core.client_id.clone())
         .set("scope", scopes::join(&decorated));
     form.set_opt("claims", options.claims(&core.client_capabilities)?);
     let body = core
         .client
-        .post_form(&endpoint, &form, &correlation_id, None)
+        .post_form_with_query(
+            &endpoint,
+            &options.extra_query,
+            &form,
+            &correlation_id,
+            None,
+        )
         .await?;
     let status = http::StatusCode::OK;
     let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
@@ -185,6 +207,18 @@ impl<'a> AcquireTokenByDeviceFlow<'a> {
     /// A claims challenge to satisfy.
     pub fn claims_challenge(mut self, claims: impl Into<String>) -> Self {
         self.options.claims_challenge = Some(claims.into());
+        self
+    }
+
+    /// An extra form field for the token requests that poll (Python's `data=`).
+    pub fn extra_body_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.extra_body.push((key.into(), value.into()));
+        self
+    }
+
+    /// An extra query parameter for the token requests that poll (Python's `params=`).
+    pub fn extra_query_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.extra_query.push((key.into(), value.into()));
         self
     }
 
@@ -332,6 +366,18 @@ impl<'a> AcquireTokenWithDeviceCode<'a> {
     /// A claims challenge to satisfy.
     pub fn claims_challenge(mut self, claims: impl Into<String>) -> Self {
         self.options.claims_challenge = Some(claims.into());
+        self
+    }
+
+    /// An extra form field for the device authorization request and the token requests that poll (both legs) (Python's `data=`).
+    pub fn extra_body_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.extra_body.push((key.into(), value.into()));
+        self
+    }
+
+    /// An extra query parameter for the device authorization request and the token requests that poll (both legs) (Python's `params=`).
+    pub fn extra_query_param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.extra_query.push((key.into(), value.into()));
         self
     }
 

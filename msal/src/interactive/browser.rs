@@ -16,8 +16,9 @@ pub enum Ui {
 /// `open` is called once per sign-in, on the task running the request: it must return promptly
 /// (launch the browser and return, as a real browser does) rather than wait for the sign-in.
 pub trait BrowserOpener: Send + Sync + fmt::Debug {
-    /// Opens `url`. An error makes the request call `on_auth_uri` instead, or fail with
-    /// [`Error::Browser`](crate::Error::Browser) when none is set.
+    /// Opens `url`. After an error the request calls `on_auth_uri` with the URL, or, when none
+    /// is set, prints it on stderr for the user to open elsewhere; either way it keeps waiting
+    /// for the answer until its timeout (MSAL Python's behaviour without a browser).
     fn open(&self, url: &str) -> io::Result<()>;
 }
 

@@ -139,7 +139,7 @@ impl<'a> AcquireTokenInteractive<'a> {
     /// The redirect URI: `http://localhost`, an address in 127.0.0.0/8 such as
     /// `http://127.0.0.1`, or `http://[::1]`, with an optional path and port (default
     /// `http://localhost:{port}`). The listener binds exactly the address named (127.0.0.1 and
-    /// \[::1\] for `localhost`), and the port actually bound is sent.
+    /// `[::1]` for `localhost`), and the port actually bound is sent.
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.params.redirect_uri = Some(uri.into());
         self
@@ -200,7 +200,8 @@ impl<'a> AcquireTokenInteractive<'a> {
     }
 
     /// Called with the sign-in URL when no browser could be opened, to show it to the user
-    /// (who can open it on this machine). Without it, that failure is [`Error::Browser`].
+    /// (who can open it on this machine). Without it, the URL is printed on stderr, and the
+    /// sign-in goes on waiting, as MSAL Python does (`msal/oauth2cli/authcode.py`).
     pub fn on_auth_uri(mut self, f: impl Fn(&str) + Send + Sync + 'a) -> Self {
         self.on_auth_uri = Some(Box::new(f));
         self
@@ -292,7 +293,19 @@ impl<'a> AcquireTokenInteractive<'a> {
         if let Err(e) = opened {
             match &self.on_auth_uri {
                 Some(f) => f(&to_open),
-                None => return Err(Error::Browser(format!("could not open a browser: {e}"))),
+                None => {
+                    // Over SSH or in a container there is often no browser, yet the user can
+                    // open the URL elsewhere (a forwarded or published port reaches the
+                    // listener). Failing here would make interactive sign-in unusable there; so,
+                    // like MSAL Python, show the URL where the user looks and keep waiting until
+                    // the deadline. The log line leaves the URL out (logs are often kept).
+                    tracing::warn!(target: "msal::interactive", error = %e, port = listener.port(),
+                        "no browser could be opened; the sign-in URL is printed on stderr");
+                    eprintln!(
+                        "{}",
+                        no_browser_notice(&to_open, listener.port(), self.timeout)
+                    );
+                }
             }
         }
 
@@ -402,6 +415,21 @@ impl RedirectTarget {
     }
 }
 
+/// What the user reads on stderr when no browser opened (MSAL Python logs the same advice).
+fn no_browser_notice(url: &str, port: u16, timeout: Option<Duration>) -> String {
+    let until = match timeout {
+        Some(t) => format!("for up to {t:?}"),
+        None => "until it completes or is cancelled (Ctrl+C)".to_owned(),
+    };
+    format!(
+        "No browser could be opened. To sign in, open this URL in a browser on this machine, or \
+         on one from which port {port} of this machine is reachable as localhost (an SSH \
+         forward `ssh -L {port}:localhost:{port}`, or a container started with \
+         `docker run -p 127.0.0.1:{port}:{port}` or `--net=host`):\n\n    {url}\n\n\
+         Waiting for the sign-in {until}."
+    )
+}
+
 /// `base` with its query replaced by `query`.
 fn with_query(base: &str, query: &str) -> String {
     match url::Url::parse(base) {
@@ -438,6 +466,16 @@ async fn race<T>(work: impl Future<Output = Result<T>>, mut cancel: CancelFuture
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_no_browser_notice_gives_the_url_the_port_and_the_deadline() {
+        let url = "https://login.example/common/oauth2/v2.0/authorize?state=s";
+        let notice = no_browser_notice(url, 8400, Some(Duration::from_secs(120)));
+        assert!(notice.contains(&format!("\n    {url}\n")), "{notice}");
+        assert!(notice.contains("-p 127.0.0.1:8400:8400"), "{notice}");
+        assert!(notice.contains("up to 120s"), "{notice}");
+        assert!(no_browser_notice(url, 1, None).contains("cancelled"));
+    }
 
     #[test]
     fn redirect_targets() {
