@@ -5,10 +5,7 @@
 //! "a user must interact" become [`Error::InteractionRequired`] so callers can branch on one
 //! variant instead of string-matching `error` codes.
 
-use std::{
-    fmt,
-    time::{Duration, SystemTime},
-};
+use std::{fmt, time::Duration};
 
 use crate::http::TransportError;
 
@@ -289,123 +286,21 @@ impl fmt::Display for ServiceError {
 impl std::error::Error for ServiceError {}
 
 /// An ID token failed a check, or could not be decoded.
-///
-/// A failed check carries, as MSAL Python's `IdTokenError(reason, now, claims)` does
-/// (`msal/oauth2cli/oidc.py`), the claims it judged and the time it judged them at:
-/// [`claims`](Self::claims), [`judged_at`](Self::judged_at). Unlike Python's, the message never
-/// shows the claims (names and e-mail addresses would end up in logs), and neither does `Debug`,
-/// which lists only the claims' names.
-///
-/// Match a check failure with `IdTokenError::NonceMismatch { .. }`: the check variants carry
-/// these fields (they used to be unit variants; their names are unchanged).
 #[non_exhaustive]
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdTokenError {
     /// Not a JWT, or its payload is not a JSON object.
     #[error("malformed ID token: {0}")]
     Malformed(String),
     /// The `nonce` claim is not the one the flow sent.
     #[error("the ID token's nonce does not match the request's")]
-    #[non_exhaustive]
-    NonceMismatch {
-        /// The ID token's claims, as the check read them.
-        claims: Box<serde_json::Map<String, serde_json::Value>>,
-        /// When the check ran (Python's `now`).
-        judged_at: SystemTime,
-    },
+    NonceMismatch,
     /// `max_age` was requested but the token has no `auth_time`.
     #[error("max_age was requested but the ID token has no auth_time")]
-    #[non_exhaustive]
-    AuthTimeMissing {
-        /// The ID token's claims, as the check read them.
-        claims: Box<serde_json::Map<String, serde_json::Value>>,
-        /// When the check ran (Python's `now`).
-        judged_at: SystemTime,
-    },
+    AuthTimeMissing,
     /// The sign-in (`auth_time`) is older than `max_age` allows.
     #[error("the sign-in is older than max_age allows")]
-    #[non_exhaustive]
-    MaxAgeExceeded {
-        /// The ID token's claims, as the check read them (`auth_time` among them).
-        claims: Box<serde_json::Map<String, serde_json::Value>>,
-        /// When the check ran (Python's `now`): `auth_time + max_age` was before it.
-        judged_at: SystemTime,
-    },
-}
-
-impl IdTokenError {
-    /// A nonce mismatch found at `judged_at` in an ID token with these claims.
-    pub fn nonce_mismatch(
-        claims: serde_json::Map<String, serde_json::Value>,
-        judged_at: SystemTime,
-    ) -> Self {
-        Self::NonceMismatch {
-            claims: Box::new(claims),
-            judged_at,
-        }
-    }
-
-    /// `max_age` asked for, found at `judged_at` to be missing from these claims.
-    pub fn auth_time_missing(
-        claims: serde_json::Map<String, serde_json::Value>,
-        judged_at: SystemTime,
-    ) -> Self {
-        Self::AuthTimeMissing {
-            claims: Box::new(claims),
-            judged_at,
-        }
-    }
-
-    /// A sign-in found at `judged_at` to be older than `max_age` allows.
-    pub fn max_age_exceeded(
-        claims: serde_json::Map<String, serde_json::Value>,
-        judged_at: SystemTime,
-    ) -> Self {
-        Self::MaxAgeExceeded {
-            claims: Box::new(claims),
-            judged_at,
-        }
-    }
-
-    /// The claims a failed check judged (`None` for a token that did not decode).
-    pub fn claims(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
-        match self {
-            Self::Malformed(_) => None,
-            Self::NonceMismatch { claims, .. }
-            | Self::AuthTimeMissing { claims, .. }
-            | Self::MaxAgeExceeded { claims, .. } => Some(claims),
-        }
-    }
-
-    /// When a failed check ran, by the app's clock (`None` for a token that did not decode).
-    pub fn judged_at(&self) -> Option<SystemTime> {
-        match self {
-            Self::Malformed(_) => None,
-            Self::NonceMismatch { judged_at, .. }
-            | Self::AuthTimeMissing { judged_at, .. }
-            | Self::MaxAgeExceeded { judged_at, .. } => Some(*judged_at),
-        }
-    }
-}
-
-impl fmt::Debug for IdTokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self {
-            Self::Malformed(reason) => return f.debug_tuple("Malformed").field(reason).finish(),
-            Self::NonceMismatch { .. } => "NonceMismatch",
-            Self::AuthTimeMissing { .. } => "AuthTimeMissing",
-            Self::MaxAgeExceeded { .. } => "MaxAgeExceeded",
-        };
-        // Claim names only: their values are personal data.
-        let names: Vec<&str> = self
-            .claims()
-            .map(|c| c.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        f.debug_struct(name)
-            .field("claims", &names)
-            .field("judged_at", &self.judged_at().map(crate::clock::unix_secs))
-            .finish()
-    }
+    MaxAgeExceeded,
 }
 
 /// Why a client certificate file (`Certificate::from_pkcs12`) could not be used.
@@ -562,30 +457,5 @@ mod tests {
         assert_eq!(t.retry_after(), Some(Duration::from_secs(3)));
         assert!(t.service_error().is_some());
         assert!(!Error::Cancelled.is_retryable());
-    }
-
-    #[test]
-    fn id_token_errors_carry_claims_and_time_but_never_show_the_values() {
-        let claims = json!({"nonce": "CANARY-nonce", "preferred_username": "CANARY@example.com"});
-        let serde_json::Value::Object(claims) = claims else {
-            unreachable!("an object literal")
-        };
-        let at = crate::clock::from_unix_secs(1_700_000_000);
-        for e in [
-            IdTokenError::nonce_mismatch(claims.clone(), at),
-            IdTokenError::auth_time_missing(claims.clone(), at),
-            IdTokenError::max_age_exceeded(claims.clone(), at),
-        ] {
-            assert_eq!(e.claims(), Some(&claims));
-            assert_eq!(e.judged_at(), Some(at));
-            let shown = format!("{e} {e:?} {:?}", Error::from(e.clone()));
-            assert!(!shown.contains("CANARY"), "{shown}");
-            assert!(
-                shown.contains("preferred_username") && shown.contains("1700000000"),
-                "{shown}"
-            );
-        }
-        let malformed = IdTokenError::Malformed("not a JWT".into());
-        assert_eq!((malformed.claims(), malformed.judged_at()), (None, None));
     }
 }

@@ -153,7 +153,7 @@
 //! | `cache.add(event, now)` | `cache.add_token_response(cache::TokenEvent::new(…), now).await?` |
 //! | `Prompt.SELECT_ACCOUNT` … | `Prompt::SelectAccount` … (`.as_str()` gives the wire value) |
 //! | `PopAuthScheme(HTTP_GET, url, nonce)` | `pop::PopAuthScheme::new(HttpMethod::Get, url, nonce)?` (feature `pop`) |
-//! | `IdTokenError` (its message with `now` and the claims) | [`IdTokenError`](crate::IdTokenError) (nonce and `max_age` checks of the auth-code flow): `.claims()` and `.judged_at()`; match `IdTokenError::NonceMismatch { .. }` |
+//! | `IdTokenError` | [`IdTokenError`](crate::IdTokenError) (nonce and `max_age` checks of the auth-code flow) |
 //! | `SystemAssignedManagedIdentity()` / `UserAssignedManagedIdentity(client_id=…)` | `SystemAssignedManagedIdentity` / `UserAssignedManagedIdentity::client_id(…)` |
 //! | `ManagedIdentityClient(mi, http_client=…, token_cache=…)` | `ManagedIdentityClient::new(mi, http).with_token_cache(cache)` |
 //! | `mi_client.acquire_token_for_client(resource=r, claims_challenge=c)` | `mi_client.acquire_token_for_client(r).claims_challenge(c).await?` |

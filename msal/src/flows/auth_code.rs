@@ -524,19 +524,19 @@ pub(crate) fn check_id_token(
             _ => false,
         };
         if !nonce_ok {
-            return Err(IdTokenError::nonce_mismatch(payload, now).into());
+            return Err(Error::IdToken(IdTokenError::NonceMismatch));
         }
     }
     // Every claim must decode: a mistyped `exp` must not turn into "no claims, nothing to check".
     let claims = decode_unverified(id_token.secret())?;
     if let Some(max_age) = check.max_age {
-        let Some(auth_time) = claims.auth_time else {
-            return Err(IdTokenError::auth_time_missing(payload, now).into());
-        };
-        let now_secs = i64::try_from(unix_secs(now)).unwrap_or(i64::MAX);
+        let auth_time = claims
+            .auth_time
+            .ok_or(Error::IdToken(IdTokenError::AuthTimeMissing))?;
+        let now = i64::try_from(unix_secs(now)).unwrap_or(i64::MAX);
         let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
-        if now_secs.saturating_sub(AUTH_TIME_SKEW_SECS) > auth_time.saturating_add(max_age) {
-            return Err(IdTokenError::max_age_exceeded(payload, now).into());
+        if now.saturating_sub(AUTH_TIME_SKEW_SECS) > auth_time.saturating_add(max_age) {
+            return Err(Error::IdToken(IdTokenError::MaxAgeExceeded));
         }
     }
     Ok(())
@@ -584,11 +584,8 @@ mod tests {
             nonce: nonce.map(str::to_owned),
             max_age,
         };
-        check_id_token(&response_with_claims(payload), &check, now())
-    }
-
-    fn now() -> SystemTime {
-        msal_core::clock::from_unix_secs(1_700_000_000)
+        let now = msal_core::clock::from_unix_secs(1_700_000_000);
+        check_id_token(&response_with_claims(payload), &check, now)
     }
 
     fn id_token_error(r: Result<()>) -> IdTokenError {
@@ -608,15 +605,7 @@ mod tests {
             r#"{"exp":"soon"}"#,
         ] {
             let e = id_token_error(check(Some("n1"), None, payload));
-            assert!(
-                matches!(e, IdTokenError::NonceMismatch { .. }),
-                "{payload}: {e:?}"
-            );
-            // What was judged, and when, as MSAL Python's IdTokenError carries it.
-            let judged: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(payload).unwrap();
-            assert_eq!(e.claims(), Some(&judged), "{payload}");
-            assert_eq!(e.judged_at(), Some(now()));
+            assert!(matches!(e, IdTokenError::NonceMismatch), "{payload}: {e:?}");
         }
         assert!(check(Some("n1"), None, r#"{"nonce":"n1"}"#).is_ok());
     }
@@ -641,19 +630,10 @@ mod tests {
     #[test]
     fn max_age_reads_fractional_auth_times() {
         let e = id_token_error(check(None, Some(60), r#"{"auth_time":1600000000.5}"#));
-        assert!(matches!(e, IdTokenError::MaxAgeExceeded { .. }), "{e:?}");
-        assert_eq!(
-            e.claims().and_then(|c| c.get("auth_time")),
-            Some(&serde_json::json!(1600000000.5))
-        );
-        assert_eq!(e.judged_at(), Some(now()));
+        assert!(matches!(e, IdTokenError::MaxAgeExceeded), "{e:?}");
         assert!(check(None, Some(60), r#"{"auth_time":1699999990.5}"#).is_ok());
         let e = id_token_error(check(None, Some(60), r#"{"sub":"s"}"#));
-        assert!(matches!(e, IdTokenError::AuthTimeMissing { .. }), "{e:?}");
-        assert_eq!(
-            e.claims().and_then(|c| c.get("sub")),
-            Some(&serde_json::json!("s"))
-        );
+        assert!(matches!(e, IdTokenError::AuthTimeMissing), "{e:?}");
     }
 
     #[test]
