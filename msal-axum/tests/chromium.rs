@@ -20,12 +20,6 @@ use serde_json::{Value, json};
 use support::*;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| msal_test_support::program_runs(b))
-}
-
 /// A headless Chromium with a fresh profile and a DevTools port; killed on drop.
 struct Chromium {
     child: Child,
@@ -178,7 +172,7 @@ impl Page {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_chromium_signs_in_sees_the_protected_page_signs_out_and_must_sign_in_again() {
-    let Some(binary) = chromium() else {
+    let Some(binary) = msal_test_support::chromium() else {
         msal_test_support::skip_or_fail(
             "a_real_chromium_signs_in_sees_the_protected_page_signs_out_and_must_sign_in_again",
             "chromium",

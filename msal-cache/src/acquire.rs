@@ -76,12 +76,16 @@ pub fn falls_back_to_cached_token(error: &Error) -> bool {
     error.is_retryable()
 }
 
+/// The key of a flight: the caller's key, and whether the request bypasses the cache. A forced
+/// request must never join a plain one, whose leader may answer from the cache.
+pub type FlightKey<K> = (K, bool);
+
 /// Runs the pipeline (see the module docs) for one request.
 pub async fn acquire<K, P>(
     cache: &TokenCache,
     lookup: Lookup<'_>,
     clock: &dyn Clock,
-    flights: &SingleFlight<K, P::Output>,
+    flights: &SingleFlight<FlightKey<K>, P::Output>,
     key: K,
     provider: &P,
 ) -> Result<P::Output, Error>
@@ -105,7 +109,7 @@ where
         },
     };
     let outcome = flights
-        .run(key, || async {
+        .run((key, lookup.query.is_none()), || async {
             if let Some(query) = lookup.query
                 && let Some(token) = cache.find_access_token(query, clock.now()).await?
                 && token.freshness(clock.now()) == Freshness::Fresh
@@ -117,7 +121,11 @@ where
         .await;
     match (outcome, fallback) {
         (Ok(answer), _) => Ok(answer),
-        (Err(e), Some(token)) if falls_back_to_cached_token(&e) => {
+        // Judged before the request; a retry and timeouts later, it must still be valid.
+        (Err(e), Some(token))
+            if falls_back_to_cached_token(&e)
+                && token.freshness(clock.now()) != Freshness::Expired =>
+        {
             tracing::warn!(target: "msal::cache", error = %e,
                 "proactive refresh failed; answering with the still-valid cached token");
             provider.cached(token).await

@@ -260,10 +260,12 @@ impl CachedAccessToken {
         self.0.cached_at.map(from_unix_secs)
     }
     /// Whether the token expires within `skew` of `now` (MSAL uses 300 s).
+    #[deprecated(note = "use `freshness(now)`: the one freshness rule, with MSAL's buffer")]
     pub fn expires_within(&self, now: SystemTime, skew: Duration) -> bool {
         self.expires_on() <= now + skew
     }
     /// Whether `refresh_on` has passed.
+    #[deprecated(note = "use `freshness(now)`, which says `RefreshDue`")]
     pub fn refresh_due(&self, now: SystemTime) -> bool {
         self.refresh_on().is_some_and(|r| r < now)
     }

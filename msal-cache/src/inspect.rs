@@ -105,7 +105,7 @@ impl CacheEntry {
 ///     .target(["User.Read"]);
 /// # let _ = q;
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct EntryQuery {
     /// The section searched.
@@ -114,6 +114,30 @@ pub struct EntryQuery {
     pub fields: Map<String, Value>,
     /// Scopes the entry's `target` must hold (empty: any).
     pub target: Vec<String>,
+}
+
+/// Field names whose values are shown only as `[redacted]`: a query may look an entry up by its
+/// token (`secret`), and a token must never reach a log.
+impl std::fmt::Debug for EntryQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Map<String, Value> = self
+            .fields
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k == "secret" {
+                    Value::String("[redacted]".into())
+                } else {
+                    v.clone()
+                };
+                (k.clone(), shown)
+            })
+            .collect();
+        f.debug_struct("EntryQuery")
+            .field("credential_type", &self.credential_type)
+            .field("fields", &fields)
+            .field("target", &self.target)
+            .finish()
+    }
 }
 
 impl EntryQuery {

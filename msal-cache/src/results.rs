@@ -57,18 +57,26 @@ pub fn result_from_cache(
     .with_correlation_id(correlation_id)
 }
 
-/// When a response's token expires: `expires_in` from `now`, else its absolute `expires_on`,
-/// else in ten minutes (a response without either is a broken one; a short life limits it).
-pub fn response_expires_on(response: &TokenResponse, now: SystemTime) -> SystemTime {
-    let expires_in = response
+/// The lifetime given to a token whose response names none (a broken response; a short life
+/// limits it).
+const DEFAULT_EXPIRES_IN_SECS: u64 = 600;
+
+/// How long a response's token lives, in seconds from `now_secs` (Unix time): `expires_in`,
+/// else its absolute `expires_on`, else ten minutes. The cache entry and the result use this one
+/// rule.
+pub fn response_expires_in(response: &TokenResponse, now_secs: u64) -> u64 {
+    response
         .expires_in
-        .or_else(|| {
-            response
-                .expires_on
-                .map(|on| on.saturating_sub(msal_core::clock::unix_secs(now)))
-        })
-        .unwrap_or(600);
-    now + Duration::from_secs(expires_in)
+        .or_else(|| response.expires_on.map(|on| on.saturating_sub(now_secs)))
+        .unwrap_or(DEFAULT_EXPIRES_IN_SECS)
+}
+
+/// When a response's token expires (see [`response_expires_in`]).
+pub fn response_expires_on(response: &TokenResponse, now: SystemTime) -> SystemTime {
+    now + Duration::from_secs(response_expires_in(
+        response,
+        msal_core::clock::unix_secs(now),
+    ))
 }
 
 /// A result from a token response received at `now`, expiring at `expires_on`: scopes as

@@ -30,9 +30,6 @@ const ACCOUNT_SOURCE_GRANTS: &[&str] = &[
     "user_fic",
 ];
 
-/// MSAL Python's default lifetime when a response carries neither `expires_in` nor `expires_on`.
-const DEFAULT_EXPIRES_IN_SECS: u64 = 600;
-
 /// A successful token response and the request it answered: what
 /// [`TokenCache::add_token_response`](crate::TokenCache::add_token_response) stores.
 ///
@@ -247,10 +244,7 @@ impl CacheState {
                 Some(&token_type),
                 event.key_id.as_deref(),
             );
-            let expires_in = response
-                .expires_in
-                .or_else(|| response.expires_on.map(|on| on.saturating_sub(now_secs)))
-                .unwrap_or(DEFAULT_EXPIRES_IN_SECS);
+            let expires_in = crate::results::response_expires_in(response, now_secs);
             let ext_expires_in = response.ext_expires_in.unwrap_or(expires_in);
             let mut at = object(json!({
                 "credential_type": "AccessToken",

@@ -34,7 +34,7 @@ fn load(json: &str) -> TokenCache {
 }
 
 fn usable(at: &msal_cache::CachedAccessToken) -> bool {
-    !at.expires_within(now(), Duration::from_secs(300))
+    at.freshness(now()) != msal_cache::Freshness::Expired
 }
 
 #[tokio::test]
@@ -148,7 +148,7 @@ async fn python_cache_finds_what_msal_python_finds() {
             at.refresh_on(),
             Some(UNIX_EPOCH + Duration::from_secs(1_795_712_696))
         );
-        assert!(!at.refresh_due(now()));
+        assert_ne!(at.freshness(now()), msal_cache::Freshness::RefreshDue);
     }
     let system = cache
         .find_app_metadata(["localhost"], "")

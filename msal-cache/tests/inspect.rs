@@ -343,3 +343,13 @@ async fn changes_are_saved_through_the_store_and_searches_load_it() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_query_by_secret_never_prints_the_secret() {
+    let query = msal_cache::EntryQuery::new(msal_cache::CredentialType::AccessToken)
+        .field("secret", "TOKEN-CANARY")
+        .field("client_id", "my-client");
+    let debug = format!("{query:?}");
+    assert!(!debug.contains("TOKEN-CANARY"), "{debug}");
+    assert!(debug.contains("my-client"), "{debug}");
+}

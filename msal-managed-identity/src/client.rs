@@ -56,7 +56,8 @@ pub struct ManagedIdentityClient {
 pub(crate) struct Inner {
     pub(crate) config: Config,
     /// One request per (resource, revoked token) at a time.
-    pub(crate) flights: SingleFlight<FlightKey, AuthenticationResult>,
+    pub(crate) flights:
+        SingleFlight<msal_cache::acquire::FlightKey<FlightKey>, AuthenticationResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -183,7 +184,7 @@ impl ManagedIdentityClient {
     ///
     /// Defaults: a new in-memory [`TokenCache`] and [`HttpCache`], no client capabilities, the
     /// process environment, the system clock, tokio's timer for IMDS back-off (feature `tokio`;
-    /// without it and without [`with_sleep`](Self::with_sleep), IMDS is not retried), and a
+    /// without it and without [`sleep_impl`](ManagedIdentityClientBuilder::sleep_impl), IMDS is not retried), and a
     /// 30 s deadline per request.
     pub fn new(identity: impl Into<ManagedIdentity>, http: impl HttpClient + 'static) -> Self {
         Self::builder(identity, http).build()

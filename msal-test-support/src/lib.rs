@@ -125,3 +125,11 @@ pub fn program_runs(program: &str) -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// The Chromium binary on this machine, if any (Debian's `chromium`, Ubuntu's
+/// `chromium-browser`, or Google Chrome), for the tests that drive a real browser.
+pub fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| program_runs(b))
+}

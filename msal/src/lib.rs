@@ -70,7 +70,8 @@ pub mod cache {
     pub use msal_cache::{
         AccessKind, AccessTokenQuery, AppMetadata, CacheAccess, CacheEntry, CacheError, CacheLock,
         CacheStore, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType,
-        EntryQuery, RefreshTokenQuery, SerializableTokenCache, TokenCache, TokenEvent,
+        EXPIRY_BUFFER, EntryQuery, Freshness, RefreshTokenQuery, SerializableTokenCache,
+        TokenCache, TokenEvent,
     };
     #[cfg(feature = "persistence")]
     #[cfg_attr(docsrs, doc(cfg(feature = "persistence")))]

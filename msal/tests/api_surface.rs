@@ -106,3 +106,23 @@ fn pinned_names_and_shapes() {
         >,
     > = None;
 }
+
+/// Old names kept working as deprecated aliases: removing one breaks users, so it must fail
+/// here first.
+#[allow(deprecated)]
+fn deprecated_aliases_still_compile(
+    pca: &PublicClientApplication,
+    mi: msal::managed_identity::ManagedIdentityClient,
+    blocking_mi: msal::blocking::ManagedIdentityClient,
+) {
+    let _ = pca
+        .acquire_token_interactive(["User.Read"])
+        .extra_query_param("ui_locales", "de");
+    let _ = mi
+        .with_sleep(msal::InstantSleep)
+        .with_timeout(std::time::Duration::from_secs(5));
+    let _ = blocking_mi
+        .with_sleep(msal::InstantSleep)
+        .with_timeout(std::time::Duration::from_secs(5));
+    let _: u64 = msal_cache::EXPIRY_SKEW_SECS;
+}

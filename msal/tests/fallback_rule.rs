@@ -25,8 +25,9 @@ async fn emulator_with_refresh_in() -> Emulator {
         .unwrap()
 }
 
-/// The token endpoint's next answer: a 503, or an `invalid_grant` error.
-fn fail_next_refresh(emu: &Emulator, with_invalid_grant: bool) {
+/// The token endpoint's next answer: a 503, or an `invalid_grant` error. Returns how many token
+/// requests the emulator had seen, for [`assert_refresh_tried`].
+fn fail_next_refresh(emu: &Emulator, with_invalid_grant: bool) -> usize {
     let fault = if with_invalid_grant {
         Fault::Status {
             status: 400,
@@ -45,6 +46,19 @@ fn fail_next_refresh(emu: &Emulator, with_invalid_grant: bool) {
     };
     // Two: the token client retries a 503 once.
     emu.add_fault(FaultRule::new(Endpoint::Token, 2, fault));
+    token_requests(emu)
+}
+
+fn token_requests(emu: &Emulator) -> usize {
+    emu.count("POST", "/oauth2/v2.0/token")
+}
+
+/// A cached answer proves nothing unless the refresh really went out and failed.
+fn assert_refresh_tried(emu: &Emulator, before: usize) {
+    assert!(
+        token_requests(emu) > before,
+        "the proactive refresh was never sent"
+    );
 }
 
 fn assert_fell_back(fallback: &AuthenticationResult, first: &AuthenticationResult) {
@@ -73,8 +87,9 @@ async fn client_credentials_refresh(invalid_grant: bool) {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(REFRESH_IN + 1));
-    fail_next_refresh(&emu, invalid_grant);
+    let before = fail_next_refresh(&emu, invalid_grant);
     let again = app.acquire_token_for_client([ids::APP_SCOPE]).await;
+    assert_refresh_tried(&emu, before);
     if invalid_grant {
         assert_refused_with_invalid_grant(again);
     } else {
@@ -102,8 +117,9 @@ async fn silent_refresh(invalid_grant: bool) {
         .unwrap();
     let account = first.account().cloned().unwrap();
     clock.advance(Duration::from_secs(REFRESH_IN + 1));
-    fail_next_refresh(&emu, invalid_grant);
+    let before = fail_next_refresh(&emu, invalid_grant);
     let again = app.acquire_token_silent([ids::USER_SCOPE], &account).await;
+    assert_refresh_tried(&emu, before);
     if invalid_grant {
         assert_refused_with_invalid_grant(again);
     } else {
@@ -148,10 +164,11 @@ async fn on_behalf_of_refresh(invalid_grant: bool) {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(REFRESH_IN + 1));
-    fail_next_refresh(&emu, invalid_grant);
+    let before = fail_next_refresh(&emu, invalid_grant);
     let again = api
         .acquire_token_on_behalf_of(user.access_token().clone(), [ids::OBO_DOWNSTREAM_SCOPE])
         .await;
+    assert_refresh_tried(&emu, before);
     if invalid_grant {
         assert_refused_with_invalid_grant(again);
     } else {

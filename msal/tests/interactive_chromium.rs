@@ -18,12 +18,6 @@ use std::{
 use msal::{BrowserOpener, TokenSource};
 use support::*;
 
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| msal_test_support::program_runs(b))
-}
-
 /// Opens the URL in a headless Chromium that trusts nothing but ignores the emulator's private
 /// CA (the flags are the ones this workplace documents for a closed network).
 #[derive(Debug, Clone)]
@@ -70,7 +64,7 @@ impl Drop for HeadlessChromium {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_headless_chromium_completes_the_loopback_flow() {
-    let Some(binary) = chromium() else {
+    let Some(binary) = msal_test_support::chromium() else {
         msal_test_support::skip_or_fail(
             "a_real_headless_chromium_completes_the_loopback_flow",
             "chromium",

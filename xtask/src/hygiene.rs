@@ -15,7 +15,7 @@ use std::{
 use serde_json::Value;
 
 /// Workspace members from `cargo metadata`: name, directory, whether it is publishable.
-fn members(root: &Path) -> Result<Vec<(String, PathBuf, bool)>, String> {
+fn members() -> Result<Vec<(String, PathBuf, bool)>, String> {
     let out = crate::cargo()
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .output()
@@ -37,14 +37,13 @@ fn members(root: &Path) -> Result<Vec<(String, PathBuf, bool)>, String> {
                 .to_path_buf();
             // `publish = false` is an empty list of registries.
             let publishable = !matches!(&p["publish"], Value::Array(a) if a.is_empty());
-            let _ = root;
             Some((name, dir, publishable))
         })
         .collect())
 }
 
-/// Where `relative` lands when taken from `base` (a directory inside the repository, given
-/// relative to its root): `None` when it climbs above the root.
+/// Whether `relative`, taken from `base` (a directory inside the repository, given relative to
+/// its root), stays inside the repository.
 fn stays_inside(base: &Path, relative: &str) -> bool {
     let mut depth: i64 = base.components().count() as i64;
     for part in Path::new(relative).components() {
@@ -65,9 +64,7 @@ fn relative_paths(line: &str) -> Vec<&str> {
     let mut found = Vec::new();
     let mut rest = line;
     while let Some(i) = rest.find("../") {
-        // The run starts at the first of consecutive "../" (or "./", "/" just before it).
-        let start = i;
-        let tail = &rest[start..];
+        let tail = &rest[i..];
         let end = tail
             .find(['"', '\'', ' ', ')', ']', '`', '>', ','])
             .unwrap_or(tail.len());
@@ -134,9 +131,9 @@ pub(crate) fn no_paths_outside(root: &Path) -> Result<(), String> {
 }
 
 /// Each library crate's docs are its README, and publishable crates have docs.rs metadata.
-pub(crate) fn docs_are_readmes(root: &Path) -> Result<(), String> {
+pub(crate) fn docs_are_readmes() -> Result<(), String> {
     let mut problems = Vec::new();
-    for (name, dir, publishable) in members(root)? {
+    for (name, dir, publishable) in members()? {
         let lib = dir.join("src").join("lib.rs");
         let Ok(source) = std::fs::read_to_string(&lib) else {
             continue; // a binary-only crate (xtask)
@@ -170,8 +167,8 @@ pub(crate) fn docs_are_readmes(root: &Path) -> Result<(), String> {
 }
 
 /// `cargo package` of every publishable crate, verified: each builds from its packaged files.
-pub(crate) fn package(root: &Path) -> Result<(), String> {
-    let publishable: Vec<String> = members(root)?
+pub(crate) fn package() -> Result<(), String> {
+    let publishable: Vec<String> = members()?
         .into_iter()
         .filter(|(_, _, publishable)| *publishable)
         .map(|(name, _, _)| name)

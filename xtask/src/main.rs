@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(),
         Some("doc") => doc(args.iter().any(|a| a == "--open")),
         Some("hygiene") => {
-            hygiene::no_paths_outside(&root()).and_then(|()| hygiene::docs_are_readmes(&root()))
+            hygiene::no_paths_outside(&root()).and_then(|()| hygiene::docs_are_readmes())
         }
         Some("bench") if args.iter().any(|a| a == "--vs-python") => interop::vs_python(&root()),
         Some("bench") if args.iter().any(|a| a == "--vs-azure") => vs_azure::run(&root()),
@@ -158,7 +158,7 @@ fn test(args: &[String]) -> Result<(), String> {
 
     eprintln!("==> repository hygiene");
     hygiene::no_paths_outside(&root)?;
-    hygiene::docs_are_readmes(&root)?;
+    hygiene::docs_are_readmes()?;
 
     let mut c = cargo();
     c.args(["fmt", "--all", "--", "--check"]);
@@ -254,7 +254,7 @@ fn test(args: &[String]) -> Result<(), String> {
         c.args(["doc", "--workspace", "--no-deps", "--all-features"]);
         c.env("RUSTDOCFLAGS", "-D warnings");
         step("cargo doc -D warnings", c)?;
-        hygiene::package(&root)?;
+        hygiene::package()?;
     }
     let skipped = skipped::collect(&root, &not_run);
     eprintln!(

@@ -51,7 +51,7 @@ const REQUIREMENTS: &[Requirement] = &[
     },
     Requirement {
         what: "python3 with venv (the MSAL Python interop check)",
-        present: || runs("python3", &["-c", "import venv, ensurepip"]),
+        present: crate::interop::python_available,
         package: "python3-venv",
     },
 ];

@@ -305,6 +305,13 @@ pub(super) async fn acquire(
         // Every round checks the deadline, so no path through here can loop past it.
         let waited = started.elapsed();
         if waited >= timeout {
+            // A file we created but never locked would make every other writer wait out the
+            // grace period for an empty lock file: it goes with us.
+            if let Some(file) = created.take()
+                && names_file(path, &file).unwrap_or(false)
+            {
+                let _ = fs::remove_file(path);
+            }
             return Err(CacheError::LockTimeout {
                 path: path.display().to_string(),
                 waited,
@@ -377,7 +384,9 @@ fn examine(path: &Path) -> io::Result<Round> {
     // From here on nobody that respects the OS lock can delete the file, and its inode stays ours
     // while `file` is open, so the identity check below cannot be fooled by inode reuse.
     if !names_file(path, &file)? {
-        return Ok(Round::Again);
+        // Replaced meanwhile, or a link to another file: look again soon (not at once, or a
+        // link that stays would spin).
+        return Ok(Round::Wait(SHORT_RETRY));
     }
     let meta = file.metadata()?;
     let mut content = String::new();

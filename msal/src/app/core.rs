@@ -11,7 +11,7 @@ use std::{
 use msal_authority::{Authority, AuthorityMetadata, AuthorityResolver, Region};
 use msal_cache::{
     AccessTokenQuery, CachedAccessToken, TokenCache, TokenEvent,
-    acquire::{Lookup, TokenProvider, acquire},
+    acquire::{FlightKey, Lookup, TokenProvider, acquire},
     results,
 };
 use msal_core::{
@@ -45,7 +45,7 @@ pub struct AppCore {
     pub(crate) region_flight: SingleFlight<(), Option<String>>,
     pub(crate) enable_pii_log: bool,
     /// One token request per cache key at a time (client credentials, silent refresh, OBO).
-    pub(crate) token_flights: SingleFlight<TokenFlight, AuthenticationResult>,
+    pub(crate) token_flights: SingleFlight<FlightKey<TokenFlight>, AuthenticationResult>,
     pub(crate) environments: std::sync::OnceLock<Arc<[String]>>,
     /// The last client-credentials hit per thread, reused while the cache is unchanged.
     pub(crate) app_hits: HitMemo,

@@ -54,7 +54,6 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
             ));
         }
         let hash = user_assertion_hash(self.assertion.secret());
-        let correlation_id = self.options.correlation_id();
         let ext = obo_ext_cache_data(&self.options, &hash);
         let forced = self.force_refresh || self.options.bypasses_cache();
         let query = AccessTokenQuery::app(
@@ -80,7 +79,6 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
         let request = OnBehalfOfRequest {
             builder: &self,
             hash,
-            correlation_id,
             forced,
         };
         core.acquire_cached(lookup, flight, &request, &self.options)
@@ -120,7 +118,6 @@ impl<'a> AcquireTokenOnBehalfOf<'a> {
 struct OnBehalfOfRequest<'r, 'a> {
     builder: &'r AcquireTokenOnBehalfOf<'a>,
     hash: String,
-    correlation_id: String,
     forced: bool,
 }
 
@@ -130,7 +127,8 @@ impl TokenProvider for OnBehalfOfRequest<'_, '_> {
     async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
         let core = self.builder.core;
         let hit = core.cache_hit(&token, None, None);
-        Ok(core.answer_from_hit(&hit, Some(self.correlation_id.clone())))
+        // A hit answers with the caller's correlation id only; a request draws one.
+        Ok(core.answer_from_hit(&hit, self.builder.options.correlation_id.clone()))
     }
 
     async fn fetch(&self, _reason: CacheInfo) -> Result<AuthenticationResult> {
@@ -141,7 +139,11 @@ impl TokenProvider for OnBehalfOfRequest<'_, '_> {
             CacheInfo::NotApplicable
         };
         self.builder
-            .request(self.hash.clone(), reason, self.correlation_id.clone())
+            .request(
+                self.hash.clone(),
+                reason,
+                self.builder.options.correlation_id(),
+            )
             .await
     }
 }

@@ -89,7 +89,11 @@ impl<'a> AcquireTokenSilent<'a> {
         let core = self.core;
         let plain = !self.force_refresh && self.options.is_plain();
         let generation = if plain { core.cache.generation() } else { None };
-        let correlation_id = caller_correlation_id.unwrap_or_else(new_correlation_id);
+        // The cache access and any request carry an id; a hit answers with the caller's only,
+        // as a memoised hit does.
+        let correlation_id = caller_correlation_id
+            .clone()
+            .unwrap_or_else(new_correlation_id);
         self.options.validate()?;
         scopes::validate(&self.scopes)?;
         let ext = self.options.ext_cache_data(None);
@@ -123,6 +127,7 @@ impl<'a> AcquireTokenSilent<'a> {
         let request = SilentRequest {
             builder: &self,
             correlation_id,
+            caller_correlation_id,
             memo_generation: generation,
         };
         core.acquire_cached(lookup, flight, &request, &self.options)
@@ -132,7 +137,7 @@ impl<'a> AcquireTokenSilent<'a> {
     async fn answer_from_cache(
         &self,
         at: &msal_cache::CachedAccessToken,
-        correlation_id: String,
+        correlation_id: Option<String>,
         memo_generation: Option<u64>,
     ) -> Result<AuthenticationResult> {
         let core = self.core;
@@ -154,7 +159,7 @@ impl<'a> AcquireTokenSilent<'a> {
                 &hit,
             );
         }
-        Ok(core.answer_from_hit(&hit, Some(correlation_id)))
+        Ok(core.answer_from_hit(&hit, correlation_id))
     }
 
     /// Tries the account's refresh tokens: the family's first when the app is (or may be) in
@@ -280,6 +285,7 @@ impl<'a> AcquireTokenSilent<'a> {
 struct SilentRequest<'r, 'a> {
     builder: &'r AcquireTokenSilent<'a>,
     correlation_id: String,
+    caller_correlation_id: Option<String>,
     /// The cache generation to memoise a hit under (plain requests only).
     memo_generation: Option<u64>,
 }
@@ -289,7 +295,11 @@ impl TokenProvider for SilentRequest<'_, '_> {
 
     async fn cached(&self, token: CachedAccessToken) -> Result<AuthenticationResult> {
         self.builder
-            .answer_from_cache(&token, self.correlation_id.clone(), self.memo_generation)
+            .answer_from_cache(
+                &token,
+                self.caller_correlation_id.clone(),
+                self.memo_generation,
+            )
             .await
     }
 
