@@ -1,11 +1,12 @@
 //! The dependency rule of the design: protocol crates never depend on a transport, a TLS stack,
 //! tokio networking or Azure SDK's core, so they stay usable with any HTTP client and any runtime.
 //!
-//! Read from `cargo metadata` (the resolved graph), not from grepping manifests, so a forbidden
-//! crate arriving through a transitive dependency is caught too.
+//! Read from `cargo tree` per crate (the graph a build of that crate resolves), not from
+//! grepping manifests, so a forbidden crate arriving through a transitive dependency is caught
+//! too.
 
 use std::{
-    collections::{BTreeSet, HashMap, VecDeque},
+    collections::{BTreeSet, HashMap},
     path::Path,
     process::Command,
 };
@@ -74,14 +75,6 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
     }
 }
 
-fn name_of(packages: &HashMap<&str, &Value>, id: &str) -> String {
-    packages
-        .get(id)
-        .and_then(|p| p["name"].as_str())
-        .unwrap_or(id)
-        .to_owned()
-}
-
 fn violations(meta: &Value) -> Result<Vec<String>, String> {
     let packages: HashMap<&str, &Value> = meta["packages"]
         .as_array()
@@ -89,15 +82,9 @@ fn violations(meta: &Value) -> Result<Vec<String>, String> {
         .iter()
         .filter_map(|p| Some((p["id"].as_str()?, p)))
         .collect();
-    let nodes: HashMap<&str, &Value> = meta["resolve"]["nodes"]
-        .as_array()
-        .ok_or("no resolve graph in cargo metadata")?
-        .iter()
-        .filter_map(|n| Some((n["id"].as_str()?, n)))
-        .collect();
     let mut found = Vec::new();
     for krate in PROTOCOL_CRATES {
-        let Some((start, pkg)) = packages
+        let Some((_, pkg)) = packages
             .iter()
             .find(|(_, p)| p["name"] == *krate && p["source"].is_null())
         else {
@@ -113,38 +100,49 @@ fn violations(meta: &Value) -> Result<Vec<String>, String> {
                 }
             }
         }
-        // Transitive normal dependencies, with the path that reaches each forbidden crate.
-        let mut seen = BTreeSet::new();
-        let mut queue = VecDeque::from([(start.to_string(), vec![krate.to_string()])]);
-        while let Some((id, path)) = queue.pop_front() {
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            let Some(node) = nodes.get(id.as_str()) else {
-                continue;
-            };
-            for dep in node["deps"].as_array().into_iter().flatten() {
-                let normal = dep["dep_kinds"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|k| k["kind"].is_null());
-                let Some(dep_id) = dep["pkg"].as_str() else {
-                    continue;
-                };
-                if !normal {
-                    continue;
-                }
-                let name = name_of(&packages, dep_id);
-                let mut next = path.clone();
-                next.push(name.clone());
-                if FORBIDDEN.contains(&name.as_str()) {
-                    found.push(format!("{krate} reaches {name}: {}", next.join(" -> ")));
-                    continue;
-                }
-                queue.push_back((dep_id.to_owned(), next));
+        // Transitive normal dependencies, resolved for this crate alone with all its features,
+        // as a user's build resolves them. (`cargo metadata`'s graph unifies features across
+        // the whole workspace, dev-dependencies included, and so reports edges no build of the
+        // crate has.)
+        for name in normal_dependencies(krate)? {
+            if FORBIDDEN.contains(&name.as_str()) {
+                found.push(format!(
+                    "{krate} reaches {name} (see `cargo tree -p {krate} --all-features -e normal -i {name}`)"
+                ));
             }
         }
     }
     Ok(found)
+}
+
+/// The names of every crate `krate` depends on through normal dependencies, with all of its
+/// features on.
+fn normal_dependencies(krate: &str) -> Result<BTreeSet<String>, String> {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "tree",
+            "-p",
+            krate,
+            "--all-features",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo tree -p {krate} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != krate)
+        .map(str::to_owned)
+        .collect())
 }
