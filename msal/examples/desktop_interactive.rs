@@ -12,7 +12,7 @@
 //! 127.0.0.1 with an ephemeral port. Without it the example starts a local emulator
 //! (`msal_emulator`) and a stand-in browser plays the user, so it runs offline.
 
-// The stand-in browser: emulator-only, and shared with the web_app example.
+// The stand-in browser: emulator-only, and shared with the web_app_hyper example.
 #[path = "support/browser.rs"]
 mod browser;
 

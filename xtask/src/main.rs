@@ -58,7 +58,7 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("msal", "daemon", "reqwest"),
     ("msal", "device_code", "reqwest"),
     ("msal", "desktop_interactive", "reqwest,interactive"),
-    ("msal", "web_app", "reqwest"),
+    ("msal", "web_app_hyper", "reqwest"),
     ("msal", "managed_identity", "reqwest,managed-identity"),
     ("msal", "pop", "reqwest,pop"),
     ("msal", "cache_file", "reqwest,persistence"),

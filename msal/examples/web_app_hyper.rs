@@ -2,9 +2,9 @@
 //! `/` sends the browser to sign in, `/callback` receives the code (form_post) and redeems it.
 //!
 //! ```sh
-//! cargo run -p msal --example web_app                # emulator: a stand-in browser signs in once
-//! cargo run -p msal --example web_app -- --serve     # keep serving, for a real browser
-//! MSAL_CLIENT_ID=… MSAL_CLIENT_SECRET=… cargo run -p msal --example web_app   # then open http://localhost:8400/
+//! cargo run -p msal --example web_app_hyper                # emulator: a stand-in browser signs in once
+//! cargo run -p msal --example web_app_hyper -- --serve     # keep serving, for a real browser
+//! MSAL_CLIENT_ID=… MSAL_CLIENT_SECRET=… cargo run -p msal --example web_app_hyper   # then open http://localhost:8400/
 //! ```
 //!
 //! Against Microsoft Entra ID (when `MSAL_CLIENT_ID` is set): `MSAL_AUTHORITY` or
