@@ -150,8 +150,10 @@ impl TokenCache {
     /// fields are kept as they are. On error the cache is left unchanged.
     pub fn deserialize(&self, json: &str) -> Result<(), CacheError> {
         let incoming = CacheState::from_json(json)?;
-        let mut state = self.write_state();
-        replace_all(&mut state, incoming);
+        let replaced = replace_all(&mut self.write_state(), incoming);
+        // Freeing a large cache takes a while (every secret is zeroized first): not while
+        // lookups wait for the lock.
+        drop(replaced);
         Ok(())
     }
 
@@ -224,7 +226,9 @@ impl TokenCache {
             state.replace_partition(&access.partition_key, incoming);
             state.changed = changed;
         } else {
-            replace_all(&mut state, incoming);
+            let replaced = replace_all(&mut state, incoming);
+            drop(state);
+            drop(replaced);
         }
         Ok(())
     }
@@ -626,9 +630,13 @@ impl TokenCache {
 
 /// Swaps in a freshly loaded state. The generation keeps counting, so a write access that loaded
 /// still sees only its own changes as changes.
-fn replace_all(state: &mut CacheState, incoming: CacheState) {
+/// Puts `incoming` in place of the whole state; returns the old state, for the caller to drop
+/// after releasing the lock.
+#[must_use = "drop the replaced state after releasing the lock"]
+fn replace_all(state: &mut CacheState, incoming: CacheState) -> CacheState {
     let generation = state.generation;
-    *state = incoming;
+    let replaced = std::mem::replace(state, incoming);
     state.generation = generation.wrapping_add(1);
     state.changed = false;
+    replaced
 }

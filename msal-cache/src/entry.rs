@@ -1,7 +1,8 @@
 //! Typed, read-only views over cache entries.
 //!
-//! Each entry keeps its original JSON object (so unknown fields and JSON types survive a round
-//! trip); the view holds the fields lookups need, parsed once when the entry is stored. Views are
+//! Each entry keeps its JSON object's fields as read (so unknown fields and JSON types survive a
+//! round trip; see `crate::fields`); the view holds the fields lookups need, parsed once when the
+//! entry is stored and sharing their strings. Views are
 //! shared through `Arc`, so a cache hit returns in O(1) without copying the secret.
 
 use std::{
@@ -13,7 +14,9 @@ use msal_core::{
     AccessToken, Account, AuthorityType, IdToken, IdTokenClaims, IdTokenError, RefreshToken,
     clock::from_unix_secs,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::fields::{FieldValue, Fields, Known};
 
 /// The five sections of the unified cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,60 +66,68 @@ impl CredentialType {
     pub(crate) fn index(self) -> usize {
         self as usize
     }
-}
 
-/// A string field; `None` when missing, `null` or not a string.
-pub(crate) fn str_field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    map.get(name).and_then(Value::as_str)
+    /// Whether entries of this kind carry a secret (which the typed view holds).
+    pub(crate) fn holds_secret(self) -> bool {
+        matches!(self, Self::AccessToken | Self::RefreshToken | Self::IdToken)
+    }
 }
 
 /// An id that may be `null` (MSAL Python) or `""` (msal-node) for "none": both become `None`.
-pub(crate) fn id_field(map: &Map<String, Value>, name: &str) -> Option<Box<str>> {
-    str_field(map, name)
-        .filter(|s| !s.is_empty())
-        .map(Box::from)
+pub(crate) fn id_field(fields: &Fields, name: Known) -> Option<Arc<str>> {
+    fields.shared(name).filter(|s| !s.is_empty())
 }
 
-/// A string field, `""` when missing or `null`.
-fn text_field(map: &Map<String, Value>, name: &str) -> Box<str> {
-    Box::from(str_field(map, name).unwrap_or(""))
+/// A string field, `""` when missing, `null` or not a string.
+fn text_field(fields: &Fields, name: Known) -> Arc<str> {
+    fields.shared(name).unwrap_or_else(|| shared(""))
 }
 
 /// A Unix time stored as a string (as MSAL writes it), or as a number (very old MSAL Python wrote
 /// floats).
-pub(crate) fn time_field(map: &Map<String, Value>, name: &str) -> Option<u64> {
-    time_value(map.get(name)?)
+pub(crate) fn time_field(fields: &Fields, name: Known) -> Option<u64> {
+    time_value(fields.get(name)?)
 }
 
-fn time_value(value: &Value) -> Option<u64> {
+fn time_value(value: &FieldValue) -> Option<u64> {
+    let from_str = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        s.parse::<u64>().ok().or_else(|| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f as u64)
+        })
+    };
     match value {
-        Value::String(s) => {
-            let s = s.trim();
-            s.parse::<u64>().ok().or_else(|| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite() && *f >= 0.0)
-                    .map(|f| f as u64)
-            })
-        }
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        _ => None,
+        FieldValue::Str(s) => from_str(s),
+        FieldValue::Other(v) => match &**v {
+            Value::String(s) => from_str(s),
+            Value::Number(n) => n
+                .as_u64()
+                .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+            _ => None,
+        },
+        FieldValue::Time(t) => Some(*t),
+        FieldValue::Null | FieldValue::Secret => None,
     }
 }
 
 /// `target` as a space-separated string; very old MSAL Python stored a list.
-fn target_field(map: &Map<String, Value>) -> Box<str> {
-    match map.get("target") {
-        Some(Value::String(s)) => Box::from(s.as_str()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .into_boxed_str(),
-        _ => Box::from(""),
+fn target_field(fields: &Fields) -> Arc<str> {
+    match fields.get(Known::Target) {
+        Some(FieldValue::Str(s)) => s.clone(),
+        Some(FieldValue::Other(v)) => match &**v {
+            Value::Array(items) => Arc::from(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => shared(""),
+        },
+        _ => shared(""),
     }
 }
 
@@ -137,10 +148,10 @@ pub(crate) fn scopes_cover<S: AsRef<str>>(granted: &str, wanted: &[S]) -> bool {
     })
 }
 
-/// An `Arc<str>` of `s`; the two values nearly every access token has (`""` and `Bearer`) are
-/// shared instead of allocated per entry. (Interning every string was measured: it costs more
-/// than it saves when most values are distinct, as tenants of a multi-tenant app are.)
-fn shared(s: &str) -> Arc<str> {
+/// An `Arc<str>` of `s`; the defaults an entry without the field gets (`""` and `Bearer`) are
+/// shared instead of allocated per entry. (Values read from JSON are shared by the load's
+/// interner, `crate::fields::Interner`.)
+pub(crate) fn shared(s: &str) -> Arc<str> {
     static EMPTY: OnceLock<Arc<str>> = OnceLock::new();
     static BEARER: OnceLock<Arc<str>> = OnceLock::new();
     match s {
@@ -153,7 +164,7 @@ fn shared(s: &str) -> Arc<str> {
 /// An access token as stored.
 #[derive(Debug)]
 pub(crate) struct AccessTokenData {
-    pub(crate) key: Box<str>,
+    pub(crate) key: Arc<str>,
     pub(crate) secret: AccessToken,
     pub(crate) token_type: Arc<str>,
     pub(crate) home_account_id: Option<Arc<str>>,
@@ -166,18 +177,18 @@ pub(crate) struct AccessTokenData {
     pub(crate) expires_on: Option<u64>,
     pub(crate) extended_expires_on: Option<u64>,
     pub(crate) refresh_on: Option<u64>,
-    pub(crate) key_id: Option<Box<str>>,
-    pub(crate) ext_cache_key: Option<Box<str>>,
-    pub(crate) user_assertion_hash: Option<Box<str>>,
+    pub(crate) key_id: Option<Arc<str>>,
+    pub(crate) ext_cache_key: Option<Arc<str>>,
+    pub(crate) user_assertion_hash: Option<Arc<str>>,
 }
 
 impl AccessTokenData {
     /// Reads the fields in one pass over the entry (a lookup per field would search the map a
     /// dozen times). The secret is set by the caller, who moves it out of the JSON.
-    pub(crate) fn parse(key: &str, map: &Map<String, Value>) -> Self {
+    pub(crate) fn parse(key: &Arc<str>, fields: &Fields) -> Self {
         let empty = shared("");
         let mut at = Self {
-            key: Box::from(key),
+            key: key.clone(),
             secret: AccessToken::default(),
             token_type: shared("Bearer"),
             home_account_id: None,
@@ -193,33 +204,36 @@ impl AccessTokenData {
             ext_cache_key: None,
             user_assertion_hash: None,
         };
-        let owned = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(Box::from);
-        for (name, value) in map {
-            match name.as_str() {
-                "token_type" => {
-                    if let Some(t) = value.as_str() {
-                        at.token_type = shared(t);
+        let text = |v: &FieldValue| match v {
+            FieldValue::Str(s) => s.clone(),
+            _ => shared(""),
+        };
+        let id = |v: &FieldValue| match v {
+            FieldValue::Str(s) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        };
+        for (name, value) in fields.iter() {
+            let crate::fields::Name::Known(name) = name else {
+                continue;
+            };
+            match name {
+                Known::TokenType => {
+                    if let FieldValue::Str(t) = value {
+                        at.token_type = t.clone();
                     }
                 }
-                "home_account_id" => {
-                    at.home_account_id = value.as_str().filter(|s| !s.is_empty()).map(shared);
-                }
-                "environment" => at.environment = shared(value.as_str().unwrap_or("")),
-                "client_id" => at.client_id = shared(value.as_str().unwrap_or("")),
-                "realm" => at.realm = shared(value.as_str().unwrap_or("")),
-                "target" => {
-                    at.target = match value {
-                        Value::String(t) => shared(t),
-                        _ => shared(&target_field(map)),
-                    }
-                }
-                "cached_at" => at.cached_at = time_value(value),
-                "expires_on" => at.expires_on = time_value(value),
-                "extended_expires_on" => at.extended_expires_on = time_value(value),
-                "refresh_on" => at.refresh_on = time_value(value),
-                "key_id" => at.key_id = owned(value),
-                "ext_cache_key" => at.ext_cache_key = owned(value),
-                "user_assertion_hash" => at.user_assertion_hash = owned(value),
+                Known::HomeAccountId => at.home_account_id = id(value),
+                Known::Environment => at.environment = text(value),
+                Known::ClientId => at.client_id = text(value),
+                Known::Realm => at.realm = text(value),
+                Known::Target => at.target = target_field(fields),
+                Known::CachedAt => at.cached_at = time_value(value),
+                Known::ExpiresOn => at.expires_on = time_value(value),
+                Known::ExtendedExpiresOn => at.extended_expires_on = time_value(value),
+                Known::RefreshOn => at.refresh_on = time_value(value),
+                Known::KeyId => at.key_id = id(value),
+                Known::ExtCacheKey => at.ext_cache_key = id(value),
+                Known::UserAssertionHash => at.user_assertion_hash = id(value),
                 _ => {}
             }
         }
@@ -310,29 +324,30 @@ impl CachedAccessToken {
 /// A refresh token as stored.
 #[derive(Debug)]
 pub(crate) struct RefreshTokenData {
-    pub(crate) key: Box<str>,
+    pub(crate) key: Arc<str>,
     pub(crate) secret: RefreshToken,
-    pub(crate) home_account_id: Option<Box<str>>,
-    pub(crate) environment: Box<str>,
-    pub(crate) client_id: Box<str>,
-    pub(crate) target: Box<str>,
-    pub(crate) family_id: Option<Box<str>>,
+    pub(crate) home_account_id: Option<Arc<str>>,
+    pub(crate) environment: Arc<str>,
+    pub(crate) client_id: Arc<str>,
+    pub(crate) target: Arc<str>,
+    pub(crate) family_id: Option<Arc<str>>,
     pub(crate) last_modification_time: Option<u64>,
-    pub(crate) user_assertion_hash: Option<Box<str>>,
+    pub(crate) user_assertion_hash: Option<Arc<str>>,
 }
 
 impl RefreshTokenData {
-    pub(crate) fn parse(key: &str, map: &Map<String, Value>) -> Self {
+    /// The secret is set by the caller, who takes it out of the JSON.
+    pub(crate) fn parse(key: &Arc<str>, fields: &Fields) -> Self {
         Self {
-            key: Box::from(key),
-            secret: RefreshToken::new(str_field(map, "secret").unwrap_or("")),
-            home_account_id: id_field(map, "home_account_id"),
-            environment: text_field(map, "environment"),
-            client_id: text_field(map, "client_id"),
-            target: text_field(map, "target"),
-            family_id: id_field(map, "family_id"),
-            last_modification_time: time_field(map, "last_modification_time"),
-            user_assertion_hash: id_field(map, "user_assertion_hash"),
+            key: key.clone(),
+            secret: RefreshToken::default(),
+            home_account_id: id_field(fields, Known::HomeAccountId),
+            environment: text_field(fields, Known::Environment),
+            client_id: text_field(fields, Known::ClientId),
+            target: text_field(fields, Known::Target),
+            family_id: id_field(fields, Known::FamilyId),
+            last_modification_time: time_field(fields, Known::LastModificationTime),
+            user_assertion_hash: id_field(fields, Known::UserAssertionHash),
         }
     }
 }
@@ -379,26 +394,27 @@ impl CachedRefreshToken {
 /// An ID token as stored.
 #[derive(Debug)]
 pub(crate) struct IdTokenData {
-    pub(crate) key: Box<str>,
+    pub(crate) key: Arc<str>,
     pub(crate) secret: IdToken,
-    pub(crate) home_account_id: Option<Box<str>>,
-    pub(crate) environment: Box<str>,
-    pub(crate) realm: Box<str>,
-    pub(crate) client_id: Box<str>,
+    pub(crate) home_account_id: Option<Arc<str>>,
+    pub(crate) environment: Arc<str>,
+    pub(crate) realm: Arc<str>,
+    pub(crate) client_id: Arc<str>,
     /// Decoded on first use and kept: every silent cache hit reports the claims, and decoding a
     /// JWT (base64 + JSON) would otherwise be most of the hit's cost.
     pub(crate) claims: std::sync::OnceLock<Result<IdTokenClaims, IdTokenError>>,
 }
 
 impl IdTokenData {
-    pub(crate) fn parse(key: &str, map: &Map<String, Value>) -> Self {
+    /// The secret is set by the caller, who takes it out of the JSON.
+    pub(crate) fn parse(key: &Arc<str>, fields: &Fields) -> Self {
         Self {
-            key: Box::from(key),
-            secret: IdToken::new(str_field(map, "secret").unwrap_or("")),
-            home_account_id: id_field(map, "home_account_id"),
-            environment: text_field(map, "environment"),
-            realm: text_field(map, "realm"),
-            client_id: text_field(map, "client_id"),
+            key: key.clone(),
+            secret: IdToken::default(),
+            home_account_id: id_field(fields, Known::HomeAccountId),
+            environment: text_field(fields, Known::Environment),
+            realm: text_field(fields, Known::Realm),
+            client_id: text_field(fields, Known::ClientId),
             claims: std::sync::OnceLock::new(),
         }
     }
@@ -443,29 +459,47 @@ impl CachedIdToken {
 }
 
 /// An `Account` entry as stored (`home_account_id` kept as `Option` for matching).
+///
+/// The public [`Account`] (six owned strings) is built on first use: a load of a large cache
+/// would otherwise copy every account's strings once more, for accounts nobody asks for.
 #[derive(Debug)]
 pub(crate) struct AccountData {
-    pub(crate) home_account_id: Option<Box<str>>,
-    pub(crate) account: Account,
+    pub(crate) home_account_id: Option<Arc<str>>,
+    fields: Fields,
+    account: OnceLock<Account>,
 }
 
 impl AccountData {
-    pub(crate) fn parse(map: &Map<String, Value>) -> Self {
-        let text = |k: &str| str_field(map, k).unwrap_or("").to_owned();
+    pub(crate) fn parse(fields: &Fields) -> Self {
         Self {
-            home_account_id: id_field(map, "home_account_id"),
-            account: Account {
-                home_account_id: text("home_account_id"),
-                environment: text("environment"),
-                username: text("username"),
-                local_account_id: text("local_account_id"),
-                realm: text("realm"),
-                authority_type: AuthorityType::parse(
-                    str_field(map, "authority_type").unwrap_or(""),
-                ),
-                account_source: str_field(map, "account_source").map(str::to_owned),
-            },
+            home_account_id: id_field(fields, Known::HomeAccountId),
+            // Shares every string with the entry.
+            fields: fields.clone(),
+            account: OnceLock::new(),
         }
+    }
+
+    /// The account as the public API shows it.
+    pub(crate) fn account(&self) -> &Account {
+        self.account.get_or_init(|| {
+            let text = |k: Known| self.fields.str(k).unwrap_or("").to_owned();
+            Account {
+                home_account_id: text(Known::HomeAccountId),
+                environment: text(Known::Environment),
+                username: text(Known::Username),
+                local_account_id: text(Known::LocalAccountId),
+                realm: text(Known::Realm),
+                authority_type: AuthorityType::parse(
+                    self.fields.str(Known::AuthorityType).unwrap_or(""),
+                ),
+                account_source: self.fields.str(Known::AccountSource).map(str::to_owned),
+            }
+        })
+    }
+
+    /// The authority host, without building the account.
+    pub(crate) fn environment(&self) -> &str {
+        self.fields.str(Known::Environment).unwrap_or("")
     }
 }
 
@@ -482,11 +516,11 @@ pub struct AppMetadata {
 }
 
 impl AppMetadata {
-    pub(crate) fn parse(map: &Map<String, Value>) -> Self {
+    pub(crate) fn parse(fields: &Fields) -> Self {
         Self {
-            client_id: str_field(map, "client_id").unwrap_or("").to_owned(),
-            environment: str_field(map, "environment").unwrap_or("").to_owned(),
-            family_id: id_field(map, "family_id").map(String::from),
+            client_id: fields.str(Known::ClientId).unwrap_or("").to_owned(),
+            environment: fields.str(Known::Environment).unwrap_or("").to_owned(),
+            family_id: id_field(fields, Known::FamilyId).map(|f| String::from(&*f)),
         }
     }
 }
@@ -496,23 +530,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap()
+    fn obj(v: Value) -> Fields {
+        Fields::from_map(v.as_object().cloned().unwrap(), false).0
     }
 
     #[test]
     fn lenient_field_parsing() {
-        let m = obj(
-            json!({"a": "12", "b": 13, "c": "14.7", "d": "x", "e": null, "f": -1,
-            "home_account_id": "", "target": ["s1 s2", "s3"]}),
-        );
-        assert_eq!(time_field(&m, "a"), Some(12));
-        assert_eq!(time_field(&m, "b"), Some(13));
-        assert_eq!(time_field(&m, "c"), Some(14));
-        assert_eq!(time_field(&m, "d"), None);
-        assert_eq!(time_field(&m, "e"), None);
-        assert_eq!(time_field(&m, "f"), None);
-        assert_eq!(id_field(&m, "home_account_id"), None);
+        let time = |v: Value| time_field(&obj(json!({ "expires_on": v })), Known::ExpiresOn);
+        assert_eq!(time(json!("12")), Some(12));
+        assert_eq!(time(json!(13)), Some(13));
+        assert_eq!(time(json!("14.7")), Some(14));
+        assert_eq!(time(json!("x")), None);
+        assert_eq!(time(json!(null)), None);
+        assert_eq!(time(json!(-1)), None);
+        let m = obj(json!({"home_account_id": "", "target": ["s1 s2", "s3"]}));
+        assert_eq!(id_field(&m, Known::HomeAccountId), None);
         assert_eq!(&*target_field(&m), "s1 s2 s3");
     }
 
@@ -526,7 +558,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let mut at = AccessTokenData::parse("k", &obj(json!({})));
+        let mut at = AccessTokenData::parse(&Arc::from("k"), &obj(json!({})));
         at.secret = AccessToken::new("s3cr3t-value");
         let shown = format!("{:?}", CachedAccessToken(Arc::new(at)));
         assert!(!shown.contains("s3cr3t-value"), "{shown}");

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     entry::{CredentialType, scopes_cover},
+    fields::{FieldValue, Known},
     state::Slot,
 };
 
@@ -41,11 +42,8 @@ impl fmt::Debug for CacheEntry {
 
 impl CacheEntry {
     pub(crate) fn from_slot(slot: &Slot) -> Self {
-        let fields = match slot.raw_without_secret() {
-            Value::Object(map) => map.clone(),
-            // An entry that is not a JSON object is kept verbatim by the cache; it has no fields.
-            _ => Map::new(),
-        };
+        // An entry that is not a JSON object is kept verbatim by the cache; it has no fields.
+        let fields = slot.fields().map(|f| f.to_map(None)).unwrap_or_default();
         Self {
             kind: slot.kind,
             key: slot.key.to_string(),
@@ -174,28 +172,29 @@ impl EntryQuery {
         if slot.kind != self.credential_type {
             return false;
         }
-        let Value::Object(raw) = slot.raw_without_secret() else {
+        let Some(raw) = slot.fields() else {
             return false;
         };
         let fields_match = self.fields.iter().all(|(name, wanted)| {
             if name == "secret" {
                 return slot.secret().map(Value::from).as_ref() == Some(wanted)
-                    || raw.get(name) == Some(wanted);
+                    || raw.get_named(name).is_some_and(|have| have.equals(wanted));
             }
-            let have = raw.get(name);
-            match (name.as_str(), have, wanted) {
-                ("environment" | "realm", Some(Value::String(h)), Value::String(w)) => {
-                    h.eq_ignore_ascii_case(w)
+            let have = raw.get_named(name);
+            match (name.as_str(), have.and_then(FieldValue::as_str), wanted) {
+                ("environment" | "realm", Some(h), Value::String(w)) => h.eq_ignore_ascii_case(w),
+                ("home_account_id", None, Value::String(w))
+                    if have.is_none_or(|h| h.equals(&Value::Null)) =>
+                {
+                    w.is_empty()
                 }
-                ("home_account_id", None | Some(Value::Null), Value::String(w)) => w.is_empty(),
-                _ => have == Some(wanted),
+                _ => have.is_some_and(|h| h.equals(wanted)),
             }
         });
         fields_match
             && (self.target.is_empty()
                 || raw
-                    .get("target")
-                    .and_then(Value::as_str)
+                    .str(Known::Target)
                     .is_some_and(|t| scopes_cover(t, &self.target)))
     }
 }

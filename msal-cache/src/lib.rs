@@ -6,6 +6,7 @@ pub mod acquire;
 mod cache;
 mod entry;
 mod fast_hash;
+mod fields;
 #[cfg(feature = "file")]
 mod file_store;
 mod freshness;

@@ -449,10 +449,11 @@ impl CacheState {
                 .iter()
                 .find_map(|id| match self.slot(*id).map(|s| &s.view) {
                     Some(View::Account(acc))
-                        if acc.account.environment.eq_ignore_ascii_case(environment)
-                            && realm.is_none_or(|r| acc.account.realm.eq_ignore_ascii_case(r)) =>
+                        if acc.environment().eq_ignore_ascii_case(environment)
+                            && realm
+                                .is_none_or(|r| acc.account().realm.eq_ignore_ascii_case(r)) =>
                     {
-                        Some(acc.account.clone())
+                        Some(acc.account().clone())
                     }
                     _ => None,
                 })
@@ -474,7 +475,7 @@ impl CacheState {
                 let Some(View::Account(acc)) = self.slot(*id).map(|s| &s.view) else {
                     continue;
                 };
-                let a = &acc.account;
+                let a = acc.account();
                 let type_ok = match a.authority_type {
                     AuthorityType::Mssts | AuthorityType::Adfs => true,
                     AuthorityType::CloudShell => include_cloud_shell,

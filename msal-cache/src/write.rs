@@ -282,7 +282,7 @@ impl CacheState {
                 &target,
                 ext.as_deref(),
             );
-            self.insert(CredentialType::AccessToken, key.into(), Value::Object(at));
+            self.insert(CredentialType::AccessToken, key, Value::Object(at));
             self.prune_expired_access_tokens(
                 home,
                 &event.client_id,
@@ -314,7 +314,7 @@ impl CacheState {
                         rt.insert("user_assertion_hash".into(), hash.clone().into());
                     }
                     let key = refresh_token_key(home, &environment, &event.client_id, &target);
-                    self.insert(CredentialType::RefreshToken, key.into(), Value::Object(rt));
+                    self.insert(CredentialType::RefreshToken, key, Value::Object(rt));
                 }
             }
         }
@@ -329,7 +329,7 @@ impl CacheState {
                 "client_id": null_if_empty(&event.client_id),
             });
             let key = id_token_key(home, &environment, &event.client_id, &event.realm);
-            self.insert(CredentialType::IdToken, key.into(), idt);
+            self.insert(CredentialType::IdToken, key, idt);
         }
 
         let mut written_account = None;
@@ -368,7 +368,7 @@ impl CacheState {
                 entry.insert("account_source".into(), source.clone().into());
             }
             let key = account_key(home, &environment, &event.realm);
-            self.insert(CredentialType::Account, key.into(), Value::Object(entry));
+            self.insert(CredentialType::Account, key, Value::Object(entry));
             written_account = Some(Account {
                 home_account_id: home.to_owned(),
                 environment: environment.clone(),
@@ -388,11 +388,7 @@ impl CacheState {
             metadata.insert("family_id".into(), family.clone().into());
         }
         let key = app_metadata_key(&environment, &event.client_id);
-        self.insert(
-            CredentialType::AppMetadata,
-            key.into(),
-            Value::Object(metadata),
-        );
+        self.insert(CredentialType::AppMetadata, key, Value::Object(metadata));
         written_account
     }
 
@@ -480,9 +476,7 @@ impl CacheState {
             let doomed = match self.slot(id).map(|s| &s.view) {
                 Some(View::AccessToken(at)) => at.environment.eq_ignore_ascii_case(environment),
                 Some(View::IdToken(idt)) => idt.environment.eq_ignore_ascii_case(environment),
-                Some(View::Account(acc)) => {
-                    acc.account.environment.eq_ignore_ascii_case(environment)
-                }
+                Some(View::Account(acc)) => acc.environment().eq_ignore_ascii_case(environment),
                 Some(View::RefreshToken(rt)) => {
                     rt.environment.eq_ignore_ascii_case(environment)
                         && (&*rt.client_id == client_id

@@ -70,8 +70,10 @@ impl CacheState {
                         .or_default()
                         .push(id);
                 }
-                match at.home_account_id.as_deref() {
-                    Some(home) => user_mut(&mut index.users, home).access_tokens.push(id),
+                match &at.home_account_id {
+                    Some(home) => user_mut(&mut index.users, Some(home))
+                        .access_tokens
+                        .push(id),
                     None => index
                         .app_access_tokens
                         .entry(app_partition_hash(
@@ -84,28 +86,19 @@ impl CacheState {
                 }
             }
             View::RefreshToken(rt) => {
-                user_mut(
-                    &mut index.users,
-                    rt.home_account_id.as_deref().unwrap_or(""),
-                )
-                .refresh_tokens
-                .push(id);
+                user_mut(&mut index.users, rt.home_account_id.as_ref())
+                    .refresh_tokens
+                    .push(id);
             }
             View::IdToken(idt) => {
-                user_mut(
-                    &mut index.users,
-                    idt.home_account_id.as_deref().unwrap_or(""),
-                )
-                .id_tokens
-                .push(id);
+                user_mut(&mut index.users, idt.home_account_id.as_ref())
+                    .id_tokens
+                    .push(id);
             }
             View::Account(acc) => {
-                user_mut(
-                    &mut index.users,
-                    acc.home_account_id.as_deref().unwrap_or(""),
-                )
-                .accounts
-                .push(id);
+                user_mut(&mut index.users, acc.home_account_id.as_ref())
+                    .accounts
+                    .push(id);
                 index.accounts.push(id);
             }
             View::AppMetadata(_) => index.app_metadata.push(id),
@@ -184,8 +177,14 @@ fn probe_of(at: &AccessTokenData) -> u64 {
     )
 }
 
-fn user_mut<'a>(users: &'a mut FastMap<Box<str>, UserEntries>, home: &str) -> &'a mut UserEntries {
-    users.entry(Box::from(home)).or_default()
+/// A user's entries (`None`: entries without a home account id, filed under `""`). The key
+/// shares the entry's string, so filing an entry allocates nothing.
+fn user_mut<'a>(
+    users: &'a mut FastMap<Arc<str>, UserEntries>,
+    home: Option<&Arc<str>>,
+) -> &'a mut UserEntries {
+    let home = home.cloned().unwrap_or_else(|| crate::entry::shared(""));
+    users.entry(home).or_default()
 }
 
 fn remove_from(map: &mut FastMap<u64, IdList>, hash: u64, id: EntryId) {

@@ -3,14 +3,19 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use serde::{
-    de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor},
+    de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor},
     ser::{Serialize, SerializeMap, Serializer},
 };
 use serde_json::Value;
 
-use super::{CacheState, Slot};
-use crate::entry::CredentialType;
+use super::{Body, CacheState, SectionName, Slot};
+use crate::{
+    entry::CredentialType,
+    fields::{FieldValue, FieldsBuilder, Interner, Known, Name},
+};
 
 /// Reads the top-level object: known sections entry by entry, others as `Value`s.
 pub(super) struct TopLevel<'a>(pub(super) &'a mut CacheState);
@@ -28,17 +33,23 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
         f.write_str("the cache as a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut interner = Interner::default();
         while let Some(name) = map.next_key::<String>()? {
             match CredentialType::from_section_name(&name) {
                 Some(kind) => {
                     self.0.sections[kind.index()].present = true;
+                    self.0.section_order.push(SectionName::Known(kind));
                     map.next_value_seed(SectionEntries {
                         state: &mut *self.0,
                         kind,
+                        interner: &mut interner,
                     })?;
                 }
                 None => {
                     let value: Value = map.next_value()?;
+                    self.0
+                        .section_order
+                        .push(SectionName::Unknown(name.clone()));
                     self.0.unknown_sections.insert(name, value);
                 }
             }
@@ -51,6 +62,7 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
 struct SectionEntries<'a> {
     state: &'a mut CacheState,
     kind: CredentialType,
+    interner: &'a mut Interner,
 }
 
 impl<'de> DeserializeSeed<'de> for SectionEntries<'_> {
@@ -70,12 +82,170 @@ impl<'de> Visitor<'de> for SectionEntries<'_> {
         )
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            let raw: Value = map.next_value()?;
-            self.state.insert(self.kind, key.into_boxed_str(), raw);
+        while let Some(key) = map.next_key_seed(SharedStr)? {
+            let (body, secret) = map.next_value_seed(EntrySeed {
+                kind: self.kind,
+                interner: &mut *self.interner,
+            })?;
+            self.state
+                .insert_slot(Slot::new(self.kind, key, body, secret));
         }
         Ok(())
     }
+}
+
+/// A string read straight into an `Arc<str>` (entry keys are unique: nothing to intern).
+struct SharedStr;
+
+impl<'de> DeserializeSeed<'de> for SharedStr {
+    type Value = Arc<str>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Arc<str>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for SharedStr {
+    type Value = Arc<str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Arc<str>, E> {
+        Ok(Arc::from(s))
+    }
+}
+
+/// A field name, without an allocation for the schema's own.
+struct FieldName;
+
+impl<'de> DeserializeSeed<'de> for FieldName {
+    type Value = Name;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Name, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for FieldName {
+    type Value = Name;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Name, E> {
+        Ok(Name::new(s))
+    }
+}
+
+/// The JSON values that are neither strings nor (for an entry) objects: the same for an entry
+/// and for a field, so written once.
+macro_rules! other_json_values {
+    ($wrap:expr) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<Value>()? {
+                items.push(item);
+            }
+            Ok($wrap(Value::Array(items)))
+        }
+    };
+}
+
+/// One entry: an object becomes [`Body::Object`] with its secret taken out, anything else is
+/// kept as it is.
+struct EntrySeed<'a> {
+    kind: CredentialType,
+    interner: &'a mut Interner,
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = (Body, Option<String>);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_> {
+    type Value = (Body, Option<String>);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a cache entry")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = FieldsBuilder::new(self.kind.holds_secret());
+        while let Some(name) = map.next_key_seed(FieldName)? {
+            if fields.wants_secret(&name) {
+                match map.next_value::<Value>()? {
+                    Value::String(secret) => fields.secret(secret),
+                    other => fields.push(name, FieldValue::Other(Box::new(other))),
+                }
+            } else {
+                let value = map.next_value_seed(FieldSeed {
+                    field: name.known(),
+                    interner: &mut *self.interner,
+                })?;
+                fields.push(name, value);
+            }
+        }
+        let (fields, secret) = fields.finish();
+        Ok((Body::Object(fields), secret))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok((Body::Opaque(Value::String(s.to_owned())), None))
+    }
+    other_json_values!(|v| (Body::Opaque(v), None));
+}
+
+/// One field's value: a string (interned for fields whose values repeat), or any other JSON
+/// value.
+struct FieldSeed<'a> {
+    field: Option<Known>,
+    interner: &'a mut Interner,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = FieldValue;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<FieldValue, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_> {
+    type Value = FieldValue;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<FieldValue, E> {
+        Ok(FieldValue::from_str(self.field, s, |s| match self.field {
+            Some(field) if field.repeats() => self.interner.get(field, s),
+            _ => Arc::from(s),
+        }))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            object.insert(k, v);
+        }
+        Ok(FieldValue::Other(Box::new(Value::Object(object))))
+    }
+    other_json_values!(|v| match v {
+        Value::Null => FieldValue::Null,
+        other => FieldValue::Other(Box::new(other)),
+    });
 }
 
 /// Checks the top level the way [`TopLevel`] reads it (an object whose known sections are
@@ -142,21 +312,36 @@ impl Serialize for StateJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let state = self.state;
         let mut top = serializer.serialize_map(None)?;
-        for kind in CredentialType::ALL {
-            if !state.sections[kind.index()].present {
-                continue;
+        // The order read first, then sections created since (the schema's first, in its order).
+        let created = CredentialType::ALL
+            .into_iter()
+            .map(SectionName::Known)
+            .chain(
+                state
+                    .unknown_sections
+                    .keys()
+                    .cloned()
+                    .map(SectionName::Unknown),
+            )
+            .filter(|name| !state.section_order.contains(name));
+        let order: Vec<SectionName> = state.section_order.iter().cloned().chain(created).collect();
+        for name in &order {
+            match name {
+                SectionName::Known(kind) if state.sections[kind.index()].present => {
+                    let section = SectionJson {
+                        state,
+                        kind: *kind,
+                        partition: self.partition,
+                    };
+                    top.serialize_entry(kind.section_name(), &section)?;
+                }
+                SectionName::Known(_) => {}
+                SectionName::Unknown(name) => {
+                    if let Some(value) = state.unknown_sections.get(name) {
+                        top.serialize_entry(name, value)?;
+                    }
+                }
             }
-            top.serialize_entry(
-                kind.section_name(),
-                &SectionJson {
-                    state,
-                    kind,
-                    partition: self.partition,
-                },
-            )?;
-        }
-        for (name, value) in &state.unknown_sections {
-            top.serialize_entry(name, value)?;
         }
         top.end()
     }
@@ -186,27 +371,45 @@ impl Serialize for SectionJson<'_> {
     }
 }
 
-/// One entry, with its secret put back.
+/// `n` in decimal, written into `buf` (a `u64` has at most 20 digits).
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[start..]).unwrap_or_default()
+}
+
+/// One entry, with its secret put back where it was.
 struct EntryJson<'a>(&'a Slot);
 
 impl Serialize for EntryJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let slot = self.0;
-        let secret = if slot.secret_in_view {
-            slot.view.secret()
-        } else {
-            None
+        let fields = match &slot.body {
+            Body::Object(fields) => fields,
+            Body::Opaque(value) => return value.serialize(serializer),
         };
-        match (&slot.raw, secret) {
-            (Value::Object(fields), Some(secret)) => {
-                let mut map = serializer.serialize_map(Some(fields.len() + 1))?;
-                for (name, value) in fields {
-                    map.serialize_entry(name, value)?;
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for (name, value) in fields.iter() {
+            match value {
+                FieldValue::Str(s) => map.serialize_entry(name.as_str(), &**s)?,
+                FieldValue::Time(t) => {
+                    map.serialize_entry(name.as_str(), decimal(*t, &mut [0; 20]))?
                 }
-                map.serialize_entry("secret", secret)?;
-                map.end()
+                FieldValue::Null => map.serialize_entry(name.as_str(), &())?,
+                FieldValue::Secret => {
+                    map.serialize_entry(name.as_str(), slot.view.secret().unwrap_or(""))?
+                }
+                FieldValue::Other(v) => map.serialize_entry(name.as_str(), &**v)?,
             }
-            (raw, _) => raw.serialize(serializer),
         }
+        map.end()
     }
 }

@@ -1,4 +1,5 @@
-//! The in-memory cache: every entry's original JSON, its typed view, and the partitioned index.
+//! The in-memory cache: every entry's fields as read (see `crate::fields`), its typed view, and
+//! the partitioned index.
 //!
 //! Entries live in a slab addressed by [`EntryId`]. Around it:
 //! - per section, the stored key → entry (for upserts and serialization);
@@ -23,6 +24,7 @@ use crate::{
         AccessTokenData, AccountData, AppMetadata, CredentialType, IdTokenData, RefreshTokenData,
     },
     fast_hash::FastMap,
+    fields::Fields,
     keys::{
         access_token_probe_hash, app_partition_hash, app_partition_key, assertion_partition_hash,
         hash_exact, user_partition_key,
@@ -96,45 +98,34 @@ pub(crate) enum View {
 }
 
 impl View {
-    /// Parses `raw`; a string `secret` is moved out of `raw` into the view (the returned flag
-    /// says so).
-    fn parse(kind: CredentialType, key: &str, raw: &mut Value) -> (View, bool) {
-        let Value::Object(map) = raw else {
-            return (View::Opaque, false);
-        };
-        let has_secret = matches!(
-            kind,
-            CredentialType::AccessToken | CredentialType::RefreshToken | CredentialType::IdToken
-        );
-        let secret = match map.get("secret") {
-            Some(Value::String(_)) if has_secret => match map.remove("secret") {
-                Some(Value::String(s)) => Some(s),
-                _ => None,
-            },
-            _ => None,
-        };
-        let moved = secret.is_some();
+    /// The typed view of an entry's fields; `secret` is the string the fields' builder took out
+    /// (for the kinds that hold one).
+    fn parse(
+        kind: CredentialType,
+        key: &Arc<str>,
+        fields: &Fields,
+        secret: Option<String>,
+    ) -> View {
         let secret = secret.unwrap_or_default();
-        let view = match kind {
+        match kind {
             CredentialType::AccessToken => {
-                let mut at = AccessTokenData::parse(key, map);
+                let mut at = AccessTokenData::parse(key, fields);
                 at.secret = secret.into();
                 View::AccessToken(Arc::new(at))
             }
             CredentialType::RefreshToken => {
-                let mut rt = RefreshTokenData::parse(key, map);
+                let mut rt = RefreshTokenData::parse(key, fields);
                 rt.secret = secret.into();
                 View::RefreshToken(Arc::new(rt))
             }
             CredentialType::IdToken => {
-                let mut idt = IdTokenData::parse(key, map);
+                let mut idt = IdTokenData::parse(key, fields);
                 idt.secret = secret.into();
                 View::IdToken(Arc::new(idt))
             }
-            CredentialType::Account => View::Account(Arc::new(AccountData::parse(map))),
-            CredentialType::AppMetadata => View::AppMetadata(Arc::new(AppMetadata::parse(map))),
-        };
-        (view, moved)
+            CredentialType::Account => View::Account(Arc::new(AccountData::parse(fields))),
+            CredentialType::AppMetadata => View::AppMetadata(Arc::new(AppMetadata::parse(fields))),
+        }
     }
 
     fn secret(&self) -> Option<&str> {
@@ -147,17 +138,57 @@ impl View {
     }
 }
 
+/// An entry's JSON.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// A JSON object (every entry MSAL writes), without a string `secret`: that lives only in
+    /// the view (one copy of every token in memory) and is put back when serializing.
+    Object(Fields),
+    /// Anything else, kept verbatim and never matched.
+    Opaque(Value),
+}
+
 /// One stored entry.
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub(crate) kind: CredentialType,
-    pub(crate) key: Box<str>,
+    pub(crate) key: Arc<str>,
     key_hash: u64,
-    /// The entry's JSON, except a string `secret`, which lives only in the view (one copy of
-    /// every token in memory) and is put back when serializing.
-    raw: Value,
-    secret_in_view: bool,
+    pub(crate) body: Body,
     pub(crate) view: View,
+}
+
+impl Slot {
+    /// An entry from its parsed JSON (`secret`: the string the fields' builder took out).
+    pub(crate) fn new(
+        kind: CredentialType,
+        key: Arc<str>,
+        body: Body,
+        secret: Option<String>,
+    ) -> Slot {
+        let view = match &body {
+            Body::Object(fields) => View::parse(kind, &key, fields, secret),
+            Body::Opaque(_) => View::Opaque,
+        };
+        Slot {
+            kind,
+            key_hash: hash_exact(key.as_bytes()),
+            key,
+            body,
+            view,
+        }
+    }
+
+    /// An entry from a JSON value (a write or an edit).
+    fn from_value(kind: CredentialType, key: Arc<str>, raw: Value) -> Slot {
+        match raw {
+            Value::Object(map) => {
+                let (fields, secret) = Fields::from_map(map, kind.holds_secret());
+                Slot::new(kind, key, Body::Object(fields), secret)
+            }
+            other => Slot::new(kind, key, Body::Opaque(other), None),
+        }
+    }
 }
 
 /// Which partition (in MSAL.NET's sense) an entry belongs to.
@@ -175,13 +206,10 @@ enum Owner<'a> {
 impl Slot {
     /// The entry's JSON as stored, secret included.
     pub(crate) fn full_raw(&self) -> Value {
-        let mut raw = self.raw.clone();
-        if let (true, Value::Object(map), Some(secret)) =
-            (self.secret_in_view, &mut raw, self.view.secret())
-        {
-            map.insert("secret".into(), Value::String(secret.to_owned()));
+        match &self.body {
+            Body::Object(fields) => Value::Object(fields.to_map(self.secret())),
+            Body::Opaque(value) => value.clone(),
         }
-        raw
     }
 
     fn owner(&self) -> Owner<'_> {
@@ -209,17 +237,19 @@ impl Slot {
         }
     }
 
-    /// The entry's stored JSON without a string `secret` (that is in the view).
-    pub(crate) fn raw_without_secret(&self) -> &Value {
-        &self.raw
+    /// The entry's fields, if it is a JSON object (a string `secret` is in the view).
+    pub(crate) fn fields(&self) -> Option<&Fields> {
+        match &self.body {
+            Body::Object(fields) => Some(fields),
+            Body::Opaque(_) => None,
+        }
     }
 
-    /// The entry's secret, for the kinds that have one.
+    /// The entry's secret, when it is a string the view holds.
     pub(crate) fn secret(&self) -> Option<&str> {
-        if self.secret_in_view {
-            self.view.secret()
-        } else {
-            None
+        match &self.body {
+            Body::Object(fields) if fields.has_secret_mark() => self.view.secret(),
+            _ => None,
         }
     }
 
@@ -256,6 +286,13 @@ impl UserEntries {
     }
 }
 
+/// A top-level section: one of the schema's five, or another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SectionName {
+    Known(CredentialType),
+    Unknown(String),
+}
+
 #[derive(Debug, Default)]
 struct Section {
     /// Whether the section exists (an empty `{}` section survives a round trip).
@@ -272,7 +309,7 @@ struct Index {
     /// On-behalf-of access tokens by their `user_assertion_hash`: a middle tier looks them up
     /// before it knows whose token it holds.
     obo_access_tokens: FastMap<u64, IdList>,
-    users: FastMap<Box<str>, UserEntries>,
+    users: FastMap<Arc<str>, UserEntries>,
     accounts: Vec<EntryId>,
     app_metadata: Vec<EntryId>,
 }
@@ -285,6 +322,9 @@ pub(crate) struct CacheState {
     sections: [Section; 5],
     /// Top-level sections this version does not know, verbatim.
     unknown_sections: Map<String, Value>,
+    /// The top-level sections in the order they were read, so that a file comes back in its own
+    /// order (sections created later follow, in the schema's order).
+    section_order: Vec<SectionName>,
     index: Index,
     /// Set by every change, cleared by `serialize`/`deserialize` (`has_state_changed`).
     pub(crate) changed: bool,
@@ -367,22 +407,13 @@ impl CacheState {
     pub(crate) fn insert(
         &mut self,
         kind: CredentialType,
-        key: Box<str>,
-        mut raw: Value,
+        key: impl Into<Arc<str>>,
+        raw: Value,
     ) -> EntryId {
-        let (view, secret_in_view) = View::parse(kind, &key, &mut raw);
-        let key_hash = hash_exact(key.as_bytes());
-        self.insert_slot(Slot {
-            kind,
-            key,
-            key_hash,
-            raw,
-            secret_in_view,
-            view,
-        })
+        self.insert_slot(Slot::from_value(kind, key.into(), raw))
     }
 
-    fn insert_slot(&mut self, slot: Slot) -> EntryId {
+    pub(crate) fn insert_slot(&mut self, slot: Slot) -> EntryId {
         if let Some(old) = self.find_key_hashed(slot.kind, &slot.key, slot.key_hash) {
             self.remove(old);
         }
@@ -437,8 +468,7 @@ impl CacheState {
         update(&mut raw);
         self.unindex_entry(id);
         if let Some(Some(slot)) = self.slots.get_mut(id as usize) {
-            (slot.view, slot.secret_in_view) = View::parse(kind, &key, &mut raw);
-            slot.raw = raw;
+            *slot = Slot::from_value(kind, key, raw);
         }
         self.index_entry(id);
         self.touch();
@@ -486,6 +516,11 @@ impl CacheState {
             self.insert_slot(slot);
         }
         self.unknown_sections.extend(incoming.unknown_sections);
+        for name in incoming.section_order {
+            if !self.section_order.contains(&name) {
+                self.section_order.push(name);
+            }
+        }
     }
 }
 
@@ -511,8 +546,8 @@ mod tests {
         let mut s = CacheState::default();
         let at = json!({"credential_type": "AccessToken", "secret": "a", "home_account_id": null,
             "environment": "e", "client_id": "c", "realm": "r", "target": "s"});
-        s.insert(CredentialType::AccessToken, "k".into(), at.clone());
-        s.insert(CredentialType::AccessToken, "k".into(), at.clone());
+        s.insert(CredentialType::AccessToken, "k", at.clone());
+        s.insert(CredentialType::AccessToken, "k", at.clone());
         assert_eq!(s.count(CredentialType::AccessToken), 1);
         assert_eq!(s.all_app_access_tokens().len(), 1);
         let id = s.find_key(CredentialType::AccessToken, "k").unwrap();
@@ -571,20 +606,16 @@ mod tests {
         let mut s = CacheState::default();
         s.insert(
             CredentialType::AccessToken,
-            "app".into(),
+            "app",
             json!({"home_account_id": null,
             "client_id": "c", "realm": "t_x", "environment": "e"}),
         );
         s.insert(
             CredentialType::RefreshToken,
-            "user".into(),
+            "user",
             json!({"home_account_id": "h"}),
         );
-        s.insert(
-            CredentialType::AppMetadata,
-            "m".into(),
-            json!({"client_id": "c"}),
-        );
+        s.insert(CredentialType::AppMetadata, "m", json!({"client_id": "c"}));
         let app: Value = serde_json::from_str(&s.partition_to_json("c_t_x_AppTokenCache")).unwrap();
         assert!(app["AccessToken"].get("app").is_some());
         assert!(app["RefreshToken"].get("user").is_none());
