@@ -21,12 +21,7 @@ async fn main() -> Result<(), BoxError> {
         .ok_or("usage: interop <python> <read_cache.py>")?;
     let script = args
         .next()
-        .ok_or("usage: interop <python> <read_cache.py> [--bench <bench_silent.py>]")?;
-    // `--bench <bench_silent.py>`: also time the same silent call in both libraries.
-    let bench = match (args.next().as_deref(), args.next()) {
-        (Some("--bench"), Some(script)) => Some(script),
-        _ => None,
-    };
+        .ok_or("usage: interop <python> <read_cache.py>")?;
     let emu = Emulator::start(EmulatorConfig::default()).await?;
     // Trusts the emulator's private CA (and nothing else).
     let http = emu.http_client()?;
@@ -74,18 +69,14 @@ async fn main() -> Result<(), BoxError> {
         ids::APP_SCOPE.to_owned(),
     ];
     // Python blocks on HTTP to the emulator, which runs on this runtime: run it on a thread.
-    let py = python.clone();
     let output = tokio::task::spawn_blocking(move || {
-        Command::new(py)
+        Command::new(python)
             .args(args)
             .env("REQUESTS_CA_BUNDLE", &ca_env)
             .env("CURL_CA_BUNDLE", &ca_env)
             .output()
     })
     .await??;
-    if let Some(bench_script) = &bench {
-        compare_silent(&pca, &python, bench_script, &cache_path, &ca_path, &emu).await?;
-    }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "MSAL Python 1.39.0 found: {}",
@@ -103,65 +94,5 @@ async fn main() -> Result<(), BoxError> {
         .into());
     }
     println!("interop: MSAL Python answered both calls from the msal-rs cache (0 token requests)");
-    Ok(())
-}
-
-/// Times `acquire_token_silent` answered from the same cache file in msal-rs and MSAL Python.
-async fn compare_silent(
-    pca: &PublicClientApplication,
-    python: &str,
-    script: &str,
-    cache_path: &std::path::Path,
-    ca_path: &std::path::Path,
-    emu: &Emulator,
-) -> Result<(), BoxError> {
-    const ITERATIONS: u32 = 20_000;
-    let account = pca
-        .get_accounts()
-        .await?
-        .into_iter()
-        .next()
-        .ok_or("no account")?;
-    let start = std::time::Instant::now();
-    for _ in 0..ITERATIONS {
-        std::hint::black_box(
-            pca.acquire_token_silent([ids::USER_SCOPE], &account)
-                .await?,
-        );
-    }
-    let rust_ns = start.elapsed().as_nanos() as f64 / f64::from(ITERATIONS);
-    let (python, script) = (python.to_owned(), script.to_owned());
-    let args = [
-        script,
-        cache_path.display().to_string(),
-        emu.authority(),
-        ca_path.display().to_string(),
-        ids::PUBLIC_CLIENT_ID.to_owned(),
-        ids::USER_SCOPE.to_owned(),
-        ITERATIONS.to_string(),
-    ];
-    let ca_env = ca_path.display().to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(args)
-            .env("REQUESTS_CA_BUNDLE", &ca_env)
-            .env("CURL_CA_BUNDLE", &ca_env)
-            .output()
-    })
-    .await??;
-    if !out.status.success() {
-        return Err(format!(
-            "python bench failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let python_ns: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
-    println!(
-        "acquire_token_silent cache hit, same cache file: msal-rs {:.0} ns, MSAL Python 1.39.0 {:.0} ns ({:.0}x faster)",
-        rust_ns,
-        python_ns,
-        python_ns / rust_ns
-    );
     Ok(())
 }

@@ -14,29 +14,32 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     })
 }
 
-/// `cargo xtask bench --vs-python`: the same silent cache hit, timed in msal-rs (release build)
-/// and in MSAL Python 1.39.0 on the same cache file, in one run.
-pub(crate) fn vs_python(root: &Path) -> Result<(), String> {
+/// `cargo xtask bench --vs-python`: msal-rs and MSAL Python 1.39.0 on the same cache files at
+/// 20, 2k, 20k and 200k tokens, in one run (`msal/examples/vs_python.rs` says what is timed).
+/// `--sizes 20,2000` measures only those sizes.
+pub(crate) fn vs_python(root: &Path, sizes: Option<&str>) -> Result<(), String> {
     let python = ensure_msal_python(root)?;
     let interop = root.join("xtask").join("interop");
-    crate::step("msal-rs vs MSAL Python: acquire_token_silent cache hit", {
-        let mut c = crate::cargo();
-        c.args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "msal",
-            "--example",
-            "interop",
-            "--",
-        ])
-        .arg(&python)
-        .arg(interop.join("read_cache.py"))
-        .arg("--bench")
-        .arg(interop.join("bench_silent.py"));
-        c
-    })
+    crate::step(
+        "msal-rs vs MSAL Python: deserialize, serialize, cache hits, peak memory",
+        {
+            let mut c = crate::cargo();
+            c.args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "msal",
+                "--example",
+                "vs_python",
+                "--",
+            ])
+            .arg(&python)
+            .arg(interop.join("bench_sizes.py"));
+            c.args(sizes);
+            c
+        },
+    )
 }
 
 /// A venv with msal==1.39.0, made on first use.

@@ -76,8 +76,7 @@ fn main() -> ExitCode {
         Some("hygiene") => {
             hygiene::no_paths_outside(&root()).and_then(|()| hygiene::docs_are_readmes())
         }
-        Some("bench") if args.iter().any(|a| a == "--vs-python") => interop::vs_python(&root()),
-        Some("bench") if args.iter().any(|a| a == "--vs-azure") => vs_azure::run(&root()),
+        Some("bench") if args.iter().any(|a| a.starts_with("--vs-")) => vs(&args[1..]),
         Some("bench") => bench(),
         Some("interop") => interop::run(&root()),
         Some("size") => size::run(&root()),
@@ -85,13 +84,13 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [--quick] | demo | doc [--open] | hygiene | bench [--vs-python | --vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
+                "usage: cargo xtask <test [--quick] | demo | doc [--open] | hygiene | bench [--vs-python [--sizes N,N] --vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
                  test     everything CI checks (--quick: skip the feature matrix and docs)\n\
                  demo     run every scenario against the embedded emulator\n\
                  doc      the workspace's docs with every feature (--open: in a browser)\n\
                  hygiene  no path leaves the repository; each crate's docs are its README\n\
-                 bench    run the criterion benchmarks (--vs-python: time MSAL Python on the same cache;\n\
-                          --vs-azure: time azure_identity 1.0's cache hit in the same process)\n\
+                 bench    run the criterion benchmarks (--vs-python: MSAL Python on the same caches at\n\
+                          20/2k/20k/200k tokens; --vs-azure: azure_identity 1.0's cache hit in-process)\n\
                  interop  MSAL Python 1.39.0 reads a cache written by msal-rs\n\
                  size     binary size, crate count and cold build time of a client-credentials program\n\
                  deps     check that protocol crates never depend on a transport or TLS stack\n\
@@ -291,6 +290,22 @@ fn demo() -> Result<(), String> {
         "full",
     ]);
     step("demo", c)
+}
+
+/// `bench --vs-python [--sizes 20,2000] --vs-azure`: the comparisons asked for, in one run.
+fn vs(args: &[String]) -> Result<(), String> {
+    let root = root();
+    if args.iter().any(|a| a == "--vs-python") {
+        let sizes = args
+            .iter()
+            .position(|a| a == "--sizes")
+            .and_then(|i| args.get(i + 1));
+        interop::vs_python(&root, sizes.map(String::as_str))?;
+    }
+    if args.iter().any(|a| a == "--vs-azure") {
+        vs_azure::run(&root)?;
+    }
+    Ok(())
 }
 
 fn bench() -> Result<(), String> {
