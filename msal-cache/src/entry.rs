@@ -501,6 +501,11 @@ impl AccountData {
     pub(crate) fn environment(&self) -> &str {
         self.fields.str(Known::Environment).unwrap_or("")
     }
+
+    /// The tenant, without building the account.
+    pub(crate) fn realm(&self) -> &str {
+        self.fields.str(Known::Realm).unwrap_or("")
+    }
 }
 
 /// An `AppMetadata` entry: which client has used which environment, and its family.

@@ -7,12 +7,15 @@
 //! of allocating each again. A string `secret` is not kept here at all: it lives only in the view
 //! (one copy of every token in memory) and [`FieldValue::Secret`] marks where it goes back.
 //!
-//! Compared with a `serde_json::Map` per entry, this is one allocation per entry instead of two
-//! or three per field, which is most of what a load of a large cache costs.
+//! Compared with a `serde_json::Map` per entry, which took two or three allocations per field
+//! (plus the view's copies), an access token now costs about five allocations in all: its key,
+//! this list, its secret, its view and the values it does not share with the previous entry.
 
-use std::sync::Arc;
+use std::{fmt, sync::Arc};
 
 use serde_json::{Map, Value};
+
+use crate::fast_hash::FastMap;
 
 /// The field names the cache schema uses, stored without an allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,7 @@ pub(crate) enum Known {
 }
 
 impl Known {
+    /// How many there are: `ClientInfo` is the last (a new field goes before it, or this moves).
     const COUNT: usize = Known::ClientInfo as usize + 1;
 
     fn as_str(self) -> &'static str {
@@ -131,10 +135,13 @@ impl Known {
         )
     }
 
+    /// The field's bit in a `u32` of fields met (there are fewer than 32, checked below).
     fn bit(self) -> u32 {
         1 << self as u32
     }
 }
+
+const _: () = assert!(Known::COUNT <= 32, "FieldsBuilder::seen is a u32");
 
 /// A field name: one of the schema's, or any other.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,12 +307,13 @@ impl Fields {
             .map(|(_, v)| v)
     }
 
-    /// A string field (a JSON string; `None` when missing, `null` or another type).
+    /// A string field (a JSON string; `None` when missing, `null` or another type, and for a
+    /// time field whose string is held as a number: read those with `crate::entry::time_field`).
     pub(crate) fn str(&self, name: Known) -> Option<&str> {
         self.get(name).and_then(FieldValue::as_str)
     }
 
-    /// A string field, shared rather than copied; `None` when missing or not a string.
+    /// A string field, shared rather than copied; `None` as for [`str`](Self::str).
     pub(crate) fn shared(&self, name: Known) -> Option<Arc<str>> {
         match self.get(name)? {
             FieldValue::Str(s) => Some(s.clone()),
@@ -326,6 +334,11 @@ impl Fields {
         self.0.iter().any(|(_, v)| matches!(v, FieldValue::Secret))
     }
 
+    /// The names, in order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+
     /// The fields as a JSON object, with `secret` (when the view holds it) put back in place.
     pub(crate) fn to_map(&self, secret: Option<&str>) -> Map<String, Value> {
         let mut map = Map::new();
@@ -340,10 +353,10 @@ impl Fields {
         map
     }
 
-    /// Fields from a JSON object; a string `secret` is taken out when `takes_secret` (the kinds
-    /// whose view holds one) and returned.
+    /// Fields from a JSON object's fields; a string `secret` is taken out when `takes_secret` (the
+    /// kinds whose view holds one) and returned.
     pub(crate) fn from_map(
-        map: Map<String, Value>,
+        map: impl IntoIterator<Item = (String, Value)>,
         takes_secret: bool,
     ) -> (Fields, Option<String>) {
         let mut builder = FieldsBuilder::new(takes_secret);
@@ -364,21 +377,38 @@ impl Fields {
 }
 
 /// Collects fields as a parser meets them. A repeated name keeps its first position and its last
-/// value, as `serde_json::Map` does.
-#[derive(Debug)]
+/// value (what a reader of JSON objects with repeated names most often does; the file MSAL wrote
+/// never has any).
 pub(crate) struct FieldsBuilder {
     fields: Vec<(Name, FieldValue)>,
+    /// The schema fields met so far, one bit each.
     seen: u32,
+    /// Where each name outside the schema is, once an entry has many: finding a repeat by
+    /// scanning would make an entry of n unknown fields cost n² comparisons.
+    other_positions: Option<FastMap<Box<str>, usize>>,
     takes_secret: bool,
     secret: Option<String>,
 }
 
+impl fmt::Debug for FieldsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldsBuilder")
+            .field("fields", &self.fields.len())
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
 impl FieldsBuilder {
+    /// Unknown fields an entry may have before repeats are found through a map.
+    const SCAN_LIMIT: usize = 16;
+
     pub(crate) fn new(takes_secret: bool) -> Self {
         Self {
-            // The largest entries (access tokens) have eleven to fifteen fields.
+            // MSAL Python writes eleven or twelve fields for an access token, fewer for the rest.
             fields: Vec::with_capacity(12),
             seen: 0,
+            other_positions: None,
             takes_secret,
             secret: None,
         }
@@ -394,24 +424,47 @@ impl FieldsBuilder {
         self.push(Name::Known(Known::Secret), FieldValue::Secret);
     }
 
+    /// Where a field of this name already is, if it is a repeat.
+    fn position(&self, name: &Name) -> Option<usize> {
+        match name {
+            Name::Known(k) if self.seen & k.bit() == 0 => None,
+            Name::Other(other) => match &self.other_positions {
+                Some(positions) => positions.get(other).copied(),
+                None => self.fields.iter().position(|(n, _)| n == name),
+            },
+            Name::Known(_) => self.fields.iter().position(|(n, _)| n == name),
+        }
+    }
+
     pub(crate) fn push(&mut self, name: Name, value: FieldValue) {
-        let repeated = match &name {
-            Name::Known(k) => {
-                let seen = self.seen & k.bit() != 0;
-                self.seen |= k.bit();
-                seen
+        if let Some(at) = self.position(&name) {
+            let slot = &mut self.fields[at].1;
+            // A later non-string secret replaces the secret taken before.
+            if matches!(slot, FieldValue::Secret) && !matches!(value, FieldValue::Secret) {
+                self.secret = None;
             }
-            Name::Other(_) => self.fields.iter().any(|(n, _)| *n == name),
-        };
-        if repeated {
-            if let Some(slot) = self.fields.iter_mut().find(|(n, _)| *n == name) {
-                // A later non-string secret replaces the secret taken before.
-                if matches!(slot.1, FieldValue::Secret) && !matches!(value, FieldValue::Secret) {
-                    self.secret = None;
-                }
-                slot.1 = value;
-            }
+            *slot = value;
             return;
+        }
+        match &name {
+            Name::Known(k) => self.seen |= k.bit(),
+            Name::Other(other) => {
+                if let Some(positions) = &mut self.other_positions {
+                    positions.insert(other.clone(), self.fields.len());
+                } else if self.fields.len() >= Self::SCAN_LIMIT {
+                    let positions =
+                        self.fields
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, (n, _))| match n {
+                                Name::Other(other) => Some((other.clone(), i)),
+                                Name::Known(_) => None,
+                            });
+                    let mut positions: FastMap<Box<str>, usize> = positions.collect();
+                    positions.insert(other.clone(), self.fields.len());
+                    self.other_positions = Some(positions);
+                }
+            }
         }
         self.fields.push((name, value));
     }
@@ -476,6 +529,36 @@ mod tests {
                 .get(Known::Secret)
                 .is_some_and(|v| v.equals(&json!(5)))
         );
+    }
+
+    #[test]
+    fn many_unknown_fields_still_find_their_repeats() {
+        let mut b = FieldsBuilder::new(false);
+        for round in 0..2 {
+            for i in 0..100 {
+                b.push(Name::new(&format!("x{i}")), FieldValue::Time(round));
+            }
+        }
+        let (fields, _) = b.finish();
+        assert_eq!(fields.len(), 100, "each name once");
+        assert!(
+            fields
+                .get_named("x0")
+                .is_some_and(|v| matches!(v, FieldValue::Time(1)))
+        );
+        assert!(
+            fields
+                .get_named("x99")
+                .is_some_and(|v| matches!(v, FieldValue::Time(1)))
+        );
+    }
+
+    #[test]
+    fn a_builder_never_shows_the_secret() {
+        let mut b = FieldsBuilder::new(true);
+        b.secret("s3cr3t-value".into());
+        let shown = format!("{b:?}");
+        assert!(!shown.contains("s3cr3t-value"), "{shown}");
     }
 
     #[test]

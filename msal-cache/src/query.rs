@@ -450,8 +450,7 @@ impl CacheState {
                 .find_map(|id| match self.slot(*id).map(|s| &s.view) {
                     Some(View::Account(acc))
                         if acc.environment().eq_ignore_ascii_case(environment)
-                            && realm
-                                .is_none_or(|r| acc.account().realm.eq_ignore_ascii_case(r)) =>
+                            && realm.is_none_or(|r| acc.realm().eq_ignore_ascii_case(r)) =>
                     {
                         Some(acc.account().clone())
                     }

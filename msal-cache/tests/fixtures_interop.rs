@@ -211,12 +211,40 @@ fn both_files_round_trip_as_json_values() {
     }
 }
 
-/// Each entry's fields keep their order, types and text, so a file MSAL Python wrote comes back
-/// byte for byte: a tool that diffs cache files, or a cache that is read and written back without
-/// a change, sees no churn.
+/// Sections and each entry's fields keep their order, types and text, so a file MSAL Python wrote
+/// (ASCII, flat entries, as MSAL writes them) comes back byte for byte: a tool that diffs cache
+/// files, or a cache read and written back without a change, sees no churn.
 #[test]
 fn a_python_file_round_trips_byte_for_byte() {
     assert_eq!(load(PYTHON).serialize().trim_end(), PYTHON.trim_end());
+}
+
+/// An edit goes through a JSON object (whose keys serde_json sorts); the entry still keeps its
+/// fields where they were.
+#[tokio::test]
+async fn an_edit_keeps_the_entrys_field_order() {
+    let cache = load(PYTHON);
+    let query = msal_cache::EntryQuery::new(CredentialType::RefreshToken);
+    for entry in cache.search(&query).await.unwrap() {
+        let mut same = serde_json::Map::new();
+        same.insert("target".into(), entry.field("target").cloned().unwrap());
+        assert!(cache.modify(&entry, same).await.unwrap());
+    }
+    assert_eq!(cache.serialize().trim_end(), PYTHON.trim_end());
+}
+
+#[test]
+fn a_repeated_section_is_written_once() {
+    let json = r#"{"AccessToken": {"a": {"x": 1}}, "Other": 1, "AccessToken": {"b": {"x": 2}},
+        "Other": 2}"#;
+    let out: Value = serde_json::from_str(&load(json).serialize()).unwrap();
+    assert_eq!(
+        out,
+        json!({"AccessToken": {"a": {"x": 1}, "b": {"x": 2}}, "Other": 2})
+    );
+    let text = load(json).serialize();
+    assert_eq!(text.matches("\"AccessToken\"").count(), 1, "{text}");
+    assert_eq!(text.matches("\"Other\"").count(), 1, "{text}");
 }
 
 #[test]

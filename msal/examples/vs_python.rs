@@ -11,7 +11,7 @@
 //!
 //! Usage: `vs_python <python> <bench_sizes.py> [SIZE,SIZE,...]`, or `vs_python --rss <file>`
 //! (the msal-rs side of the memory measurement; `--rss <file> <n>` loads it n times and prints the
-//! best time). `MSAL_VS_PYTHON_KEEP=1` keeps the cache files
+//! best load's MB/s on stderr). `MSAL_VS_PYTHON_KEEP=1` keeps the cache files
 //! for profiling (`vs_python --rss <file>` under `perf record` loads one).
 
 use std::{path::Path, process::Command, time::Instant};
@@ -39,13 +39,15 @@ fn main() -> Result<(), BoxError> {
     let [python, script, rest @ ..] = args.as_slice() else {
         return Err("usage: vs_python <python> <bench_sizes.py> [SIZE,SIZE,...]".into());
     };
-    let sizes = match rest.first() {
+    let mut sizes = match rest.first() {
         Some(list) => list
             .split(',')
             .map(str::parse)
             .collect::<Result<Vec<usize>, _>>()?,
         None => SIZES.to_vec(),
     };
+    // Smallest first: the flatness check compares the first size with the last.
+    sizes.sort_unstable();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

@@ -84,7 +84,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [--quick] | demo | doc [--open] | hygiene | bench [--vs-python [--sizes N,N] --vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
+                "usage: cargo xtask <test [--quick] | demo | doc [--open] | hygiene | bench [--vs-python [--sizes N,N]] [--vs-azure] | interop | size | deps | fuzz [--minutes N]>\n\n\
                  test     everything CI checks (--quick: skip the feature matrix and docs)\n\
                  demo     run every scenario against the embedded emulator\n\
                  doc      the workspace's docs with every feature (--open: in a browser)\n\
@@ -295,11 +295,23 @@ fn demo() -> Result<(), String> {
 /// `bench --vs-python [--sizes 20,2000] --vs-azure`: the comparisons asked for, in one run.
 fn vs(args: &[String]) -> Result<(), String> {
     let root = root();
+    if let Some(unknown) = args
+        .iter()
+        .find(|a| a.starts_with("--vs-") && !["--vs-python", "--vs-azure"].contains(&a.as_str()))
+    {
+        return Err(format!(
+            "unknown comparison {unknown}: --vs-python or --vs-azure"
+        ));
+    }
     if args.iter().any(|a| a == "--vs-python") {
-        let sizes = args
-            .iter()
-            .position(|a| a == "--sizes")
-            .and_then(|i| args.get(i + 1));
+        let sizes = match args.iter().position(|a| a == "--sizes") {
+            Some(i) => Some(
+                args.get(i + 1)
+                    .filter(|s| !s.starts_with("--"))
+                    .ok_or("--sizes needs a list, such as --sizes 20,2000")?,
+            ),
+            None => None,
+        };
         interop::vs_python(&root, sizes.map(String::as_str))?;
     }
     if args.iter().any(|a| a == "--vs-azure") {

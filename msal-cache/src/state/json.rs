@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::{
+    Deserialize as _,
     de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor},
     ser::{Serialize, SerializeMap, Serializer},
 };
@@ -37,8 +38,12 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
         while let Some(name) = map.next_key::<String>()? {
             match CredentialType::from_section_name(&name) {
                 Some(kind) => {
+                    // A repeated section merges into the first (its entries are upserts) and
+                    // keeps the first one's place.
+                    if !self.0.sections[kind.index()].present {
+                        self.0.section_order.push(SectionName::Known(kind));
+                    }
                     self.0.sections[kind.index()].present = true;
-                    self.0.section_order.push(SectionName::Known(kind));
                     map.next_value_seed(SectionEntries {
                         state: &mut *self.0,
                         kind,
@@ -47,9 +52,11 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                 }
                 None => {
                     let value: Value = map.next_value()?;
-                    self.0
-                        .section_order
-                        .push(SectionName::Unknown(name.clone()));
+                    // A repeated name keeps its first place and its last value, as for fields.
+                    if !self.0.unknown_sections.contains_key(&name) {
+                        let order = SectionName::Unknown(name.clone());
+                        self.0.section_order.push(order);
+                    }
                     self.0.unknown_sections.insert(name, value);
                 }
             }
@@ -93,6 +100,11 @@ impl<'de> Visitor<'de> for SectionEntries<'_> {
         Ok(())
     }
 }
+
+/// The key serde_json gives a number when its `arbitrary_precision` feature is on (features are
+/// shared by a whole build, so any crate of an application can turn it on): the number arrives
+/// as a one-field map with this key and its digits.
+const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
 
 /// A string read straight into an `Arc<str>` (entry keys are unique: nothing to intern).
 struct SharedStr;
@@ -187,10 +199,19 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = FieldsBuilder::new(self.kind.holds_secret());
+        let mut first = true;
         while let Some(name) = map.next_key_seed(FieldName)? {
+            if std::mem::take(&mut first) && name.as_str() == ARBITRARY_PRECISION_NUMBER {
+                // Not an object: a number, as serde_json hands it over when some crate in the
+                // build turned on its `arbitrary_precision` feature.
+                let digits: String = map.next_value()?;
+                let number = digits.parse().map_err(de::Error::custom)?;
+                return Ok((Body::Opaque(Value::Number(number)), None));
+            }
             if fields.wants_secret(&name) {
                 match map.next_value::<Value>()? {
                     Value::String(secret) => fields.secret(secret),
+                    Value::Null => fields.push(name, FieldValue::Null),
                     other => fields.push(name, FieldValue::Other(Box::new(other))),
                 }
             } else {
@@ -235,12 +256,11 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             _ => Arc::from(s),
         }))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
-            object.insert(k, v);
-        }
-        Ok(FieldValue::Other(Box::new(Value::Object(object))))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldValue, A::Error> {
+        // `Value` itself reads the object (or, with serde_json's `arbitrary_precision`, the
+        // number that arrives as one).
+        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(FieldValue::Other(Box::new(value)))
     }
     other_json_values!(|v| match v {
         Value::Null => FieldValue::Null,

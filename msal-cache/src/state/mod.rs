@@ -179,11 +179,17 @@ impl Slot {
         }
     }
 
-    /// An entry from a JSON value (a write or an edit).
-    fn from_value(kind: CredentialType, key: Arc<str>, raw: Value) -> Slot {
+    /// An entry from a JSON value (a write or an edit). Fields named in `order` (an edited
+    /// entry's, as they were) come first and in that order; new ones follow.
+    fn from_value(kind: CredentialType, key: Arc<str>, raw: Value, order: &[Box<str>]) -> Slot {
         match raw {
-            Value::Object(map) => {
-                let (fields, secret) = Fields::from_map(map, kind.holds_secret());
+            Value::Object(mut map) => {
+                let mut ordered: Vec<(String, Value)> = order
+                    .iter()
+                    .filter_map(|name| map.remove_entry(&**name))
+                    .collect();
+                ordered.extend(map);
+                let (fields, secret) = Fields::from_map(ordered, kind.holds_secret());
                 Slot::new(kind, key, Body::Object(fields), secret)
             }
             other => Slot::new(kind, key, Body::Opaque(other), None),
@@ -410,7 +416,7 @@ impl CacheState {
         key: impl Into<Arc<str>>,
         raw: Value,
     ) -> EntryId {
-        self.insert_slot(Slot::from_value(kind, key.into(), raw))
+        self.insert_slot(Slot::from_value(kind, key.into(), raw, &[]))
     }
 
     pub(crate) fn insert_slot(&mut self, slot: Slot) -> EntryId {
@@ -464,11 +470,15 @@ impl CacheState {
             return;
         };
         let (kind, key) = (slot.kind, slot.key.clone());
+        // The edited entry keeps its fields' order (a JSON object here would sort them).
+        let order: Vec<Box<str>> = slot
+            .fields()
+            .map_or_else(Vec::new, |f| f.names().map(Box::from).collect());
         let mut raw = slot.full_raw();
         update(&mut raw);
         self.unindex_entry(id);
         if let Some(Some(slot)) = self.slots.get_mut(id as usize) {
-            *slot = Slot::from_value(kind, key, raw);
+            *slot = Slot::from_value(kind, key, raw, &order);
         }
         self.index_entry(id);
         self.touch();
