@@ -2,11 +2,13 @@
 
 use std::{fmt, sync::Arc};
 
+use jsonwebtoken::{Algorithm, EncodingKey, crypto::rust_crypto};
 use msal_core::{Error, Result, http::BoxError};
 use p256::{
-    ecdsa::signature::Signer as _, elliptic_curve::Generate as _, pkcs8::DecodePrivateKey as _,
+    elliptic_curve::Generate as _,
+    pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _},
 };
-use rsa::{signature::SignatureEncoding as _, traits::PublicKeyParts as _};
+use rsa::{pkcs1::EncodeRsaPrivateKey as _, traits::PublicKeyParts as _};
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
@@ -95,8 +97,9 @@ struct Inner {
 }
 
 enum KeySigner {
-    Es256(p256::ecdsa::SigningKey),
-    Rs256(rsa::pkcs1v15::SigningKey<Sha256>),
+    /// A key of ours, signed with through jsonwebtoken's RustCrypto provider: the key as DER
+    /// (PKCS#8 for P-256, PKCS#1 for RSA), which is how jsonwebtoken takes keys.
+    Own(Algorithm, EncodingKey),
     External(Box<dyn PopSigner>),
 }
 
@@ -201,7 +204,14 @@ impl PopKey {
             "x": coord(point.x().map(|x| x.as_slice())),
             "y": coord(point.y().map(|y| y.as_slice())),
         });
-        Self::build("ES256".into(), jwk, KeySigner::Es256(key))
+        // A P-256 key always encodes; the empty fallback is unreachable but fails closed (a
+        // signature with it is an error), keeping this path free of panics.
+        let der = key
+            .to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
+        let signer = KeySigner::Own(Algorithm::ES256, EncodingKey::from_ec_der(&der));
+        Self::build("ES256".into(), jwk, signer)
     }
 
     fn from_rsa(key: rsa::PrivateKey) -> Self {
@@ -210,11 +220,13 @@ impl PopKey {
             "kty": "RSA",
             "n": b64url(&key.n_bytes()),
         });
-        Self::build(
-            "RS256".into(),
-            jwk,
-            KeySigner::Rs256(rsa::pkcs1v15::SigningKey::new(key)),
-        )
+        // As above: an RSA key always encodes, and an empty key fails closed.
+        let der = key
+            .to_pkcs1_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
+        let signer = KeySigner::Own(Algorithm::RS256, EncodingKey::from_rsa_der(&der));
+        Self::build("RS256".into(), jwk, signer)
     }
 
     fn build(alg: String, jwk: Value, signer: KeySigner) -> Self {
@@ -272,17 +284,13 @@ impl PopKey {
     /// signatures are the 64-byte JOSE form `r || s` (RFC 7518 §3.4), not ASN.1 DER.
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>> {
         match &self.inner.signer {
-            KeySigner::Es256(k) => {
-                let sig: p256::ecdsa::Signature = k
-                    .try_sign(msg)
-                    .map_err(|_| Error::Crypto("ES256 signing failed".into()))?;
-                Ok(sig.to_bytes().to_vec())
-            }
-            KeySigner::Rs256(k) => {
-                let sig: rsa::pkcs1v15::Signature = k
-                    .try_sign(msg)
-                    .map_err(|_| Error::Crypto("RS256 signing failed".into()))?;
-                Ok(sig.to_vec())
+            KeySigner::Own(alg, key) => {
+                // The provider is named rather than taken from jsonwebtoken's process default,
+                // which panics when a build turns on both of its backends.
+                let failed = || Error::Crypto(format!("{alg:?} signing failed"));
+                let signer = (rust_crypto::DEFAULT_PROVIDER.signer_factory)(alg, key)
+                    .map_err(|_| failed())?;
+                signer.try_sign(msg).map_err(|_| failed())
             }
             KeySigner::External(s) => {
                 let sig = s

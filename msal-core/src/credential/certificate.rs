@@ -8,11 +8,11 @@ use std::{
 };
 
 use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, crypto::rust_crypto};
 use rsa::{
     PrivateKey,
-    pkcs1::DecodeRsaPrivateKey as _,
+    pkcs1::{DecodeRsaPrivateKey as _, EncodeRsaPrivateKey as _},
     pkcs8::{DecodePrivateKey as _, EncodePublicKey as _},
-    signature::{SignatureEncoding as _, Signer as _},
 };
 use serde_json::{Map, Value, json};
 use sha1::Sha1;
@@ -338,18 +338,17 @@ impl Certificate {
     }
 
     /// The JOSE header for this certificate (`force_sha1` for AD FS, which only knows `x5t`).
-    fn header(&self, force_sha1: bool) -> Result<Map<String, Value>, Error> {
-        let mut h = Map::new();
+    fn header(&self, force_sha1: bool) -> Result<Header, Error> {
         let use_pss = self.sha256.is_some() && !force_sha1;
-        h.insert("alg".into(), json!(if use_pss { "PS256" } else { "RS256" }));
-        h.insert("typ".into(), json!("JWT"));
+        let mut h = Header::new(if use_pss {
+            Algorithm::PS256
+        } else {
+            Algorithm::RS256
+        });
+        h.typ = Some("JWT".into());
         match (use_pss, self.sha256, self.sha1) {
-            (true, Some(t), _) => {
-                h.insert("x5t#S256".into(), json!(b64url(&t)));
-            }
-            (_, _, Some(t)) => {
-                h.insert("x5t".into(), json!(b64url(&t)));
-            }
+            (true, Some(t), _) => h.x5t_s256 = Some(b64url(&t)),
+            (_, _, Some(t)) => h.x5t = Some(b64url(&t)),
             _ if self.key_id.is_some() => {}
             _ => {
                 return Err(Error::Configuration(
@@ -357,16 +356,14 @@ impl Certificate {
                 ));
             }
         }
-        if let Some(kid) = &self.key_id {
-            h.insert("kid".into(), json!(kid));
-        }
+        h.kid.clone_from(&self.key_id);
         if self.sends_x5c() {
-            let chain: Vec<String> = self
+            let chain = self
                 .chain_der
                 .iter()
                 .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
                 .collect();
-            h.insert("x5c".into(), json!(chain));
+            h.x5c = Some(chain);
         }
         Ok(h)
     }
@@ -422,28 +419,28 @@ impl Certificate {
         Ok(jwt)
     }
 
-    fn sign_jwt(
-        &self,
-        header: &Map<String, Value>,
-        claims: &Map<String, Value>,
-    ) -> Result<String, Error> {
-        let signing_input = format!(
-            "{}.{}",
-            b64url(Value::Object(header.clone()).to_string().as_bytes()),
-            b64url(Value::Object(claims.clone()).to_string().as_bytes())
-        );
-        let key = (*self.key).clone();
-        let sig = if header.get("alg") == Some(&json!("PS256")) {
-            rsa::pss::SigningKey::<Sha256>::new(key)
-                .try_sign(signing_input.as_bytes())
-                .map_err(|_| Error::Crypto("PS256 signing failed".into()))?
-                .to_vec()
-        } else {
-            rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
-                .try_sign(signing_input.as_bytes())
-                .map_err(|_| Error::Crypto("RS256 signing failed".into()))?
-                .to_vec()
-        };
-        Ok(format!("{signing_input}.{}", b64url(&sig)))
+    /// Signs with jsonwebtoken's RustCrypto provider, named here rather than taken from the
+    /// process default: that default panics when a build turns on both of jsonwebtoken's
+    /// backends, which another crate of the application may do.
+    fn sign_jwt(&self, header: &Header, claims: &Map<String, Value>) -> Result<String, Error> {
+        let signing_input = format!("{}.{}", b64url_json(header)?, b64url_json(claims)?);
+        let der = self
+            .key
+            .to_pkcs1_der()
+            .map_err(|_| Error::Crypto("cannot encode the certificate's private key".into()))?;
+        let key = EncodingKey::from_rsa_der(der.as_bytes());
+        let signer = (rust_crypto::DEFAULT_PROVIDER.signer_factory)(&header.alg, &key)
+            .map_err(|e| Error::Crypto(format!("cannot sign the client assertion: {e}")))?;
+        let signature = signer
+            .try_sign(signing_input.as_bytes())
+            .map_err(|_| Error::Crypto(format!("{:?} signing failed", header.alg)))?;
+        Ok(format!("{signing_input}.{}", b64url(&signature)))
     }
+}
+
+/// A JWT part: the value's JSON, base64url-encoded.
+fn b64url_json(value: &impl serde::Serialize) -> Result<String, Error> {
+    serde_json::to_string(value)
+        .map(|json| b64url(json.as_bytes()))
+        .map_err(|_| Error::Crypto("cannot encode the client assertion".into()))
 }
