@@ -430,7 +430,8 @@ impl Certificate {
             .map_err(|_| Error::Crypto("cannot encode the certificate's private key".into()))?;
         let key = EncodingKey::from_rsa_der(der.as_bytes());
         let signer = (rust_crypto::DEFAULT_PROVIDER.signer_factory)(&header.alg, &key)
-            .map_err(|e| Error::Crypto(format!("cannot sign the client assertion: {e}")))?;
+            // jsonwebtoken's error is dropped, as the key parsers' are: it may describe the key.
+            .map_err(|_| Error::Crypto(format!("cannot sign with the {:?} key", header.alg)))?;
         let signature = signer
             .try_sign(signing_input.as_bytes())
             .map_err(|_| Error::Crypto(format!("{:?} signing failed", header.alg)))?;
