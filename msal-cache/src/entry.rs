@@ -75,12 +75,20 @@ impl CredentialType {
 
 /// An id that may be `null` (MSAL Python) or `""` (msal-node) for "none": both become `None`.
 pub(crate) fn id_field(fields: &Fields, name: Known) -> Option<Arc<str>> {
-    fields.shared(name).filter(|s| !s.is_empty())
+    id_value(fields.get(name)?)
+}
+
+fn id_value(value: &FieldValue) -> Option<Arc<str>> {
+    value.shared().filter(|s| !s.is_empty())
 }
 
 /// A string field, `""` when missing, `null` or not a string.
 fn text_field(fields: &Fields, name: Known) -> Arc<str> {
-    fields.shared(name).unwrap_or_else(|| shared(""))
+    fields.get(name).map_or_else(|| shared(""), text_value)
+}
+
+fn text_value(value: &FieldValue) -> Arc<str> {
+    value.shared().unwrap_or_else(|| shared(""))
 }
 
 /// A Unix time stored as a string (as MSAL writes it), or as a number (very old MSAL Python wrote
@@ -114,10 +122,9 @@ fn time_value(value: &FieldValue) -> Option<u64> {
 }
 
 /// `target` as a space-separated string; very old MSAL Python stored a list.
-fn target_field(fields: &Fields) -> Arc<str> {
-    match fields.get(Known::Target) {
-        Some(FieldValue::Str(s)) => s.clone(),
-        Some(FieldValue::Other(v)) => match &**v {
+fn target_value(value: &FieldValue) -> Arc<str> {
+    match value {
+        FieldValue::Other(v) => match &**v {
             Value::Array(items) => Arc::from(
                 items
                     .iter()
@@ -127,7 +134,7 @@ fn target_field(fields: &Fields) -> Arc<str> {
             ),
             _ => shared(""),
         },
-        _ => shared(""),
+        other => text_value(other),
     }
 }
 
@@ -204,36 +211,28 @@ impl AccessTokenData {
             ext_cache_key: None,
             user_assertion_hash: None,
         };
-        let text = |v: &FieldValue| match v {
-            FieldValue::Str(s) => s.clone(),
-            _ => shared(""),
-        };
-        let id = |v: &FieldValue| match v {
-            FieldValue::Str(s) if !s.is_empty() => Some(s.clone()),
-            _ => None,
-        };
         for (name, value) in fields.iter() {
             let crate::fields::Name::Known(name) = name else {
                 continue;
             };
             match name {
                 Known::TokenType => {
-                    if let FieldValue::Str(t) = value {
-                        at.token_type = t.clone();
+                    if let Some(t) = value.shared() {
+                        at.token_type = t;
                     }
                 }
-                Known::HomeAccountId => at.home_account_id = id(value),
-                Known::Environment => at.environment = text(value),
-                Known::ClientId => at.client_id = text(value),
-                Known::Realm => at.realm = text(value),
-                Known::Target => at.target = target_field(fields),
+                Known::HomeAccountId => at.home_account_id = id_value(value),
+                Known::Environment => at.environment = text_value(value),
+                Known::ClientId => at.client_id = text_value(value),
+                Known::Realm => at.realm = text_value(value),
+                Known::Target => at.target = target_value(value),
                 Known::CachedAt => at.cached_at = time_value(value),
                 Known::ExpiresOn => at.expires_on = time_value(value),
                 Known::ExtendedExpiresOn => at.extended_expires_on = time_value(value),
                 Known::RefreshOn => at.refresh_on = time_value(value),
-                Known::KeyId => at.key_id = id(value),
-                Known::ExtCacheKey => at.ext_cache_key = id(value),
-                Known::UserAssertionHash => at.user_assertion_hash = id(value),
+                Known::KeyId => at.key_id = id_value(value),
+                Known::ExtCacheKey => at.ext_cache_key = id_value(value),
+                Known::UserAssertionHash => at.user_assertion_hash = id_value(value),
                 _ => {}
             }
         }
@@ -550,7 +549,8 @@ mod tests {
         assert_eq!(time(json!(-1)), None);
         let m = obj(json!({"home_account_id": "", "target": ["s1 s2", "s3"]}));
         assert_eq!(id_field(&m, Known::HomeAccountId), None);
-        assert_eq!(&*target_field(&m), "s1 s2 s3");
+        let target = m.get(Known::Target).map(target_value);
+        assert_eq!(target.as_deref(), Some("s1 s2 s3"));
     }
 
     #[test]

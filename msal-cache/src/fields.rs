@@ -2,9 +2,9 @@
 //! original JSON type, so that unknown fields and odd types survive a round trip.
 //!
 //! String values are `Arc<str>`, shared with the entry's typed view (which would otherwise hold a
-//! second copy of every field) and, within one load, among entries: a cache repeats the same
-//! environment, client id, scopes and token type in every entry, so a load interns them instead
-//! of allocating each again. A string `secret` is not kept here at all: it lives only in the view
+//! second copy of every field) and, within one load, with the previous entry's equal value: a
+//! cache repeats the same environment, client id, scopes and token type entry after entry, so a
+//! load shares them instead of allocating each again. A string `secret` is not kept here at all: it lives only in the view
 //! (one copy of every token in memory) and [`FieldValue::Secret`] marks where it goes back.
 //!
 //! Compared with a `serde_json::Map` per entry, which took two or three allocations per field
@@ -104,9 +104,9 @@ impl Known {
     }
 
     /// Whether values of this field repeat across a cache's entries (the same environment,
-    /// client, scopes and account in many entries), so that interning them saves memory and
-    /// time. Times, ids of single entries and unknown fields are mostly distinct: hashing them
-    /// would cost more than the allocation it saves.
+    /// client, scopes and account in many entries), so that sharing one with the previous
+    /// entry's ([`Interner`]) saves memory and time. Times, ids of single entries and unknown
+    /// fields are mostly distinct: comparing them would cost for nothing.
     pub(crate) fn repeats(self) -> bool {
         matches!(
             self,
@@ -218,6 +218,25 @@ impl FieldValue {
         }
     }
 
+    /// A JSON value of `field` as read: strings as by [`from_str`](Self::from_str) (without
+    /// sharing), `null` as [`Null`](Self::Null), anything else kept as it is.
+    pub(crate) fn from_value(field: Option<Known>, value: Value) -> FieldValue {
+        match value {
+            Value::String(s) => FieldValue::from_str(field, &s, |_| Arc::from(s.as_str())),
+            Value::Null => FieldValue::Null,
+            other => FieldValue::Other(Box::new(other)),
+        }
+    }
+
+    /// A string value, shared rather than copied; `None` as for [`as_str`](Self::as_str) and for
+    /// a string held inside [`Other`](Self::Other) (strings read from JSON never are).
+    pub(crate) fn shared(&self) -> Option<Arc<str>> {
+        match self {
+            FieldValue::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
     /// The value as JSON (the secret, which is not here, as `null`).
     pub(crate) fn to_value(&self) -> Value {
         match self {
@@ -313,14 +332,6 @@ impl Fields {
         self.get(name).and_then(FieldValue::as_str)
     }
 
-    /// A string field, shared rather than copied; `None` as for [`str`](Self::str).
-    pub(crate) fn shared(&self, name: Known) -> Option<Arc<str>> {
-        match self.get(name)? {
-            FieldValue::Str(s) => Some(s.clone()),
-            _ => None,
-        }
-    }
-
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Name, &FieldValue)> {
         self.0.iter().map(|(n, v)| (n, v))
     }
@@ -361,16 +372,7 @@ impl Fields {
     ) -> (Fields, Option<String>) {
         let mut builder = FieldsBuilder::new(takes_secret);
         for (name, value) in map {
-            let name = Name::from_string(name);
-            match value {
-                Value::String(s) if builder.wants_secret(&name) => builder.secret(s),
-                Value::String(s) => {
-                    let value = FieldValue::from_str(name.known(), &s, |_| Arc::from(s.as_str()));
-                    builder.push(name, value);
-                }
-                Value::Null => builder.push(name, FieldValue::Null),
-                other => builder.push(name, FieldValue::Other(Box::new(other))),
-            }
+            builder.push_value(Name::from_string(name), value);
         }
         builder.finish()
     }
@@ -419,9 +421,20 @@ impl FieldsBuilder {
         self.takes_secret && *name == Name::Known(Known::Secret)
     }
 
-    pub(crate) fn secret(&mut self, secret: String) {
-        self.secret = Some(secret);
-        self.push(Name::Known(Known::Secret), FieldValue::Secret);
+    /// A field whose value is a whole JSON value: the secret the view takes (a string, for the
+    /// kinds that hold one) is taken out, anything else is kept as by
+    /// [`FieldValue::from_value`].
+    pub(crate) fn push_value(&mut self, name: Name, value: Value) {
+        match value {
+            Value::String(secret) if self.wants_secret(&name) => {
+                self.secret = Some(secret);
+                self.push(name, FieldValue::Secret);
+            }
+            other => {
+                let value = FieldValue::from_value(name.known(), other);
+                self.push(name, value);
+            }
+        }
     }
 
     /// Where a field of this name already is, if it is a repeat.
@@ -511,7 +524,7 @@ mod tests {
     #[test]
     fn a_repeated_name_keeps_its_place_and_the_last_value() {
         let mut b = FieldsBuilder::new(true);
-        b.secret("first".into());
+        b.push_value(Name::new("secret"), Value::from("first"));
         b.push(Name::new("realm"), FieldValue::Str("r".into()));
         b.push(Name::new("secret"), FieldValue::Other(Box::new(json!(5))));
         b.push(Name::new("custom"), FieldValue::Str("a".into()));
@@ -556,7 +569,7 @@ mod tests {
     #[test]
     fn a_builder_never_shows_the_secret() {
         let mut b = FieldsBuilder::new(true);
-        b.secret("s3cr3t-value".into());
+        b.push_value(Name::new("secret"), Value::from("s3cr3t-value"));
         let shown = format!("{b:?}");
         assert!(!shown.contains("s3cr3t-value"), "{shown}");
     }

@@ -209,11 +209,8 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
                 return Ok((Body::Opaque(Value::Number(number)), None));
             }
             if fields.wants_secret(&name) {
-                match map.next_value::<Value>()? {
-                    Value::String(secret) => fields.secret(secret),
-                    Value::Null => fields.push(name, FieldValue::Null),
-                    other => fields.push(name, FieldValue::Other(Box::new(other))),
-                }
+                // The secret is not shared with anything: read it whole.
+                fields.push_value(name, map.next_value()?);
             } else {
                 let value = map.next_value_seed(FieldSeed {
                     field: name.known(),
@@ -260,12 +257,9 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
         // `Value` itself reads the object (or, with serde_json's `arbitrary_precision`, the
         // number that arrives as one).
         let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(FieldValue::Other(Box::new(value)))
+        Ok(FieldValue::from_value(self.field, value))
     }
-    other_json_values!(|v| match v {
-        Value::Null => FieldValue::Null,
-        other => FieldValue::Other(Box::new(other)),
-    });
+    other_json_values!(|v| FieldValue::from_value(None, v));
 }
 
 /// Checks the top level the way [`TopLevel`] reads it (an object whose known sections are
