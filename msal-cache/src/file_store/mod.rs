@@ -1,8 +1,10 @@
 //! [`FileCacheStore`]: one cache file in MSAL Python's format, shared safely between processes.
 
+mod codec;
 mod cross_plat;
 mod lock;
 
+pub use codec::{Decoded, FileCodec};
 pub use cross_plat::{CrossPlatLock, CrossPlatLockGuard};
 
 use std::{
@@ -113,6 +115,7 @@ pub struct FileCacheStore {
     lock_path: PathBuf,
     lock_timeout: Duration,
     sleep: Option<Arc<dyn AsyncSleep>>,
+    codec: Option<Arc<dyn FileCodec>>,
     seen: Mutex<Seen>,
 }
 
@@ -122,6 +125,7 @@ impl fmt::Debug for FileCacheStore {
             .field("path", &self.path)
             .field("lock_path", &self.lock_path)
             .field("lock_timeout", &self.lock_timeout)
+            .field("codec", &self.codec)
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +141,7 @@ impl FileCacheStore {
             lock_path: PathBuf::from(lock_path),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             sleep: None,
+            codec: None,
             seen: Mutex::new(Seen::Nothing),
         }
     }
@@ -188,6 +193,13 @@ impl FileCacheStore {
         self
     }
 
+    /// Keeps the file encoded by `codec` (encrypted, say) instead of as plain JSON. Every
+    /// process sharing the file must use the same codec.
+    pub fn codec(mut self, codec: impl FileCodec + 'static) -> Self {
+        self.codec = Some(Arc::new(codec));
+        self
+    }
+
     /// The cache file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -228,9 +240,22 @@ impl FileCacheStore {
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut bytes)
             .map_err(|e| self.io_error(&self.path, e))?;
-        let checked = String::from_utf8(bytes)
-            .map_err(|e| CacheError::Deserialize(format!("not UTF-8: {e}")))
-            .and_then(|text| CacheState::check(&text).map(|()| text));
+        let decoded = match &self.codec {
+            Some(codec) if !bytes.is_empty() => codec.decode(bytes),
+            _ => String::from_utf8(bytes)
+                .map(Decoded::Cache)
+                .map_err(|e| CacheError::Deserialize(format!("not UTF-8: {e}"))),
+        };
+        // A codec's own error explains itself; only what it decoded is checked here.
+        let (checked, codec_error) = match decoded {
+            Ok(Decoded::Cache(text)) => (CacheState::check(&text).map(|()| text), false),
+            Ok(Decoded::Unrecoverable(why)) => {
+                tracing::warn!(path = %self.path.display(), reason = %why,
+                    "the token cache file can never be read again; the cache starts afresh");
+                (Ok(String::new()), false)
+            }
+            Err(e) => (Err(e), self.codec.is_some()),
+        };
         match checked {
             Ok(text) => {
                 *self.seen() = Seen::File(stamp);
@@ -245,6 +270,7 @@ impl FileCacheStore {
                     AccessKind::Read => Ok(None),
                     // Writing now would replace every token in the file with what memory holds.
                     // `seen` stays as it was, so the next write looks at the file again.
+                    AccessKind::Write if codec_error => Err(e),
                     AccessKind::Write => Err(CacheError::Deserialize(format!(
                         "the token cache file {} cannot be read ({e}); it was left as it is and \
                          nothing was written; TokenCache::clear lets the next write replace it",
@@ -273,9 +299,14 @@ impl FileCacheStore {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
+        let encoded = match &self.codec {
+            Some(codec) => Some(codec.encode(state)?),
+            None => None,
+        };
+        let bytes = encoded.as_deref().unwrap_or(state.as_bytes());
         let written = (|| -> io::Result<FileStamp> {
             let mut file = private_file_options().open(&tmp)?;
-            file.write_all(state.as_bytes())?;
+            file.write_all(bytes)?;
             file.sync_all()?;
             // rename keeps inode, size and mtime, so this is the stamp the cache file will have.
             let stamp = FileStamp::of(&file.metadata()?);
@@ -365,6 +396,55 @@ mod tests {
             Some("")
         );
         let _ = access(AccessKind::Read);
+    }
+
+    /// Reverses the bytes behind a tag; "lost" files decode as unrecoverable.
+    #[derive(Debug)]
+    struct Reversed;
+
+    impl FileCodec for Reversed {
+        fn encode(&self, state: &str) -> Result<Vec<u8>, CacheError> {
+            let mut bytes = b"rev:".to_vec();
+            bytes.extend(state.bytes().rev());
+            Ok(bytes)
+        }
+        fn decode(&self, bytes: Vec<u8>) -> Result<Decoded, CacheError> {
+            if bytes == b"lost" {
+                return Ok(Decoded::Unrecoverable("the key is gone".into()));
+            }
+            let body = bytes
+                .strip_prefix(b"rev:")
+                .ok_or_else(|| CacheError::Deserialize("not reversed".into()))?;
+            let text = body.iter().rev().map(|&b| char::from(b)).collect();
+            Ok(Decoded::Cache(text))
+        }
+    }
+
+    #[test]
+    fn a_codec_encodes_what_is_written_and_decodes_what_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.bin");
+        let store = FileCacheStore::new(&path).codec(Reversed);
+        store.save_blocking("{\"Account\": {}}").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"rev:}}{ :\"tnuoccA\"{");
+        // Another process's write, in the codec's format, is decoded.
+        fs::write(&path, b"rev:}}{ :\"nekoTdI\"{").unwrap();
+        assert_eq!(
+            store.load_blocking(AccessKind::Read).unwrap().as_deref(),
+            Some("{\"IdToken\": {}}")
+        );
+        // Bytes the codec rejects are an unreadable file: a write refuses to replace them.
+        fs::write(&path, b"{\"IdToken\": {}}").unwrap();
+        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
+        let err = store.load_blocking(AccessKind::Write).unwrap_err();
+        assert!(err.to_string().contains("not reversed"), "{err}");
+        // A file that can never be decoded empties the cache, once.
+        fs::write(&path, b"lost").unwrap();
+        assert_eq!(
+            store.load_blocking(AccessKind::Write).unwrap().as_deref(),
+            Some("")
+        );
+        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
     }
 
     #[cfg(unix)]

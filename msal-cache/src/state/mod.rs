@@ -358,11 +358,6 @@ impl CacheState {
 
     /// Whether [`from_json`](Self::from_json) would accept `json`, without building anything:
     /// `Err` says what is wrong (not JSON, not an object, a section that is not an object).
-    /// Only the file store reads data it did not write itself through `from_json`.
-    #[cfg_attr(
-        not(any(feature = "file", test)),
-        expect(dead_code, reason = "used by the file store")
-    )]
     pub(crate) fn check(json: &str) -> Result<(), CacheError> {
         if json.trim().is_empty() {
             return Ok(());
