@@ -236,7 +236,8 @@
 //!
 //! msal-extensions 1.3 persists MSAL Python's cache; [`cache::FileCacheStore`](crate::cache)
 //! (feature `persistence`) reads and writes the same file under the same lock, so Python and Rust
-//! programs can share it. Encrypted persistence is not there yet.
+//! programs can share it. [`cache::KeyringCacheStore`](crate::cache) (feature `keyring`) is its
+//! encrypted persistence, reading and writing the same keyring items.
 //!
 //! | msal-extensions | msal-rs |
 //! |---|---|
@@ -250,9 +251,11 @@
 //! | `LockError` | [`CacheError::LockTimeout`](crate::cache::CacheError) |
 //! | `PersistenceNotFound` | none needed: a missing file is an empty cache, `last_modified()` is `Ok(None)` |
 //! | `PersistenceError` | [`CacheError::Io`](crate::cache::CacheError), `CacheError::Deserialize` |
-//! | `build_encrypted_persistence(location)` | not yet: no encrypted persistence; implement [`CacheStore`](crate::cache::CacheStore) over your keyring, or keep the file private (it is written with mode 0600) |
-//! | `FilePersistenceWithDataProtection` (Windows DPAPI) | not yet |
-//! | `KeychainPersistence` (macOS Keychain) | not yet |
-//! | `LibsecretPersistence` (Linux Secret Service) | not yet |
-//! | `PersistenceEncryptionError`, `PersistenceDecryptionError` | not yet (no encrypted persistence) |
+//! | `build_encrypted_persistence(location)` | `cache::KeyringCacheStore::new(location)`: the Secret Service or the Keychain with the same defaults, and on headless Linux a file sealed under a kernel-keyring key where Python has nothing |
+//! | `LibsecretPersistence(location, schema_name, attributes)` | `KeyringCacheStore::new(location).schema_name(..).attribute(k, v)`, picked when a Secret Service answers |
+//! | `KeychainPersistence(location, service_name, account_name)` | `KeyringCacheStore::new(location).keychain_service(..).keychain_account(..)` |
+//! | `FilePersistenceWithDataProtection` (Windows DPAPI) | not supported: `KeyringCacheStore` reports that no encrypted backend exists on Windows; wrap `FileCacheStore` with your own [`FileCodec`](crate::cache::FileCacheStore::codec) |
+//! | `libsecret.trial_run()` | `KeyringCacheStore::backend().await`: picks the backend now and says which, or why none works |
+//! | `fallback_to_plaintext=True` (msal-extensions' samples) | `KeyringCacheStore::fallback_to_plaintext(true)`, logged as a warning; off by default |
+//! | `PersistenceEncryptionError`, `PersistenceDecryptionError` | [`KeyringError`](crate::cache::KeyringError) inside `CacheError::Store`; a sealed file whose key is gone is an empty cache (sign in again), never an error |
 //! | (a cache shared by a web farm) | the `msal-cache-redis` crate's `RedisCacheStore` |

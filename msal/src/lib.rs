@@ -71,11 +71,14 @@ pub mod cache {
         AccessKind, AccessTokenQuery, AppMetadata, CacheAccess, CacheEntry, CacheError, CacheLock,
         CacheStore, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType,
         EXPIRY_BUFFER, EntryQuery, Freshness, RefreshTokenQuery, SerializableTokenCache,
-        TokenCache, TokenEvent,
+        TokenCache, TokenEvent, check_serialized,
     };
     #[cfg(feature = "persistence")]
     #[cfg_attr(docsrs, doc(cfg(feature = "persistence")))]
-    pub use msal_cache::{CrossPlatLock, CrossPlatLockGuard, FileCacheStore};
+    pub use msal_cache::{CrossPlatLock, CrossPlatLockGuard, Decoded, FileCacheStore, FileCodec};
+    #[cfg(feature = "keyring")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "keyring")))]
+    pub use msal_cache_keyring::{KeyringBackend, KeyringCacheStore, KeyringError};
 }
 
 /// ID tokens: decoding without validation (MSAL Python 1.38+ does not validate them either).

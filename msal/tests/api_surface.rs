@@ -60,6 +60,25 @@ async fn low_level_cache_api(cache: TokenCache, entry: CacheEntry) -> Result<()>
     Ok(())
 }
 
+/// msal-extensions' encrypted persistence (`build_encrypted_persistence`, `LibsecretPersistence`,
+/// `KeychainPersistence`, `trial_run`), as the guide maps it.
+#[cfg(feature = "keyring")]
+async fn encrypted_persistence() -> Result<TokenCache> {
+    use msal::cache::{KeyringBackend, KeyringCacheStore, KeyringError};
+    let store = KeyringCacheStore::new("cache.signal")
+        .schema_name("msal.cache")
+        .attribute("app", "demo")
+        .keychain_service("msal-extensions")
+        .keychain_account("me")
+        .fallback_to_plaintext(false);
+    match store.backend().await {
+        Ok(KeyringBackend::Plaintext) => unreachable!(),
+        Err(CacheError::Store(e)) if e.is::<KeyringError>() => {}
+        _ => {}
+    }
+    Ok(TokenCache::with_store(store))
+}
+
 #[cfg(feature = "pkcs12")]
 fn pfx(der: &[u8]) -> Result<Certificate> {
     match Certificate::from_pkcs12(der, Some("passphrase")) {

@@ -35,6 +35,7 @@ const FACADE_FEATURES: &[&str] = &[
     "pop",
     "managed-identity",
     "persistence",
+    "keyring",
     "blocking",
     "azure-core",
     "pkcs12",

@@ -1,6 +1,7 @@
 //! What `cargo xtask test` needs on the machine besides cargo, installed where it can be.
 //!
-//! The suite drives a real headless Chromium, real `redis-server`s and MSAL Python in a venv.
+//! The suite drives a real headless Chromium, real `redis-server`s, a real gnome-keyring and
+//! MSAL Python in a venv.
 //! On a machine without them those tests cannot run, and a test that cannot run must not look
 //! like a pass: so this installs what is missing when it can (Debian's packages, as root, which
 //! is how CI and a fresh container run), and otherwise prints the exact command. Whatever still
@@ -24,6 +25,12 @@ fn runs(program: &str, args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether `program` is a file on `PATH` (for programs without a `--version`).
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
 const REQUIREMENTS: &[Requirement] = &[
     Requirement {
         what: "redis-server (distributed cache tests)",
@@ -38,6 +45,21 @@ const REQUIREMENTS: &[Requirement] = &[
                 .any(|b| runs(b, &["--version"]))
         },
         package: "chromium",
+    },
+    Requirement {
+        what: "gnome-keyring (the Secret Service the keyring store is tested against)",
+        present: || runs("gnome-keyring-daemon", &["--version"]),
+        package: "gnome-keyring",
+    },
+    Requirement {
+        what: "dbus-run-session (a private session bus for the Secret Service tests)",
+        present: || runs("dbus-run-session", &["--version"]),
+        package: "dbus",
+    },
+    Requirement {
+        what: "secret-tool (libsecret's client, reading what the keyring store wrote)",
+        present: || which("secret-tool"),
+        package: "libsecret-tools",
     },
     Requirement {
         what: "pkg-config (the native-tls feature in --all-features builds)",
