@@ -25,7 +25,11 @@ use sha2::{Digest, Sha256};
 use support::{access_tokens, add, contains};
 
 /// How many `ss_child_*` tests there are; the parent checks that all of them ran.
-const CHILD_TESTS: usize = 4;
+const CHILD_TESTS: usize = 5;
+
+/// A Python with msal-extensions 1.3.1 and PyGObject (`cargo xtask test` makes one and names
+/// it here).
+const PYTHON_VAR: &str = "MSAL_EXTENSIONS_PYTHON";
 
 #[test]
 fn secret_service_end_to_end() {
@@ -38,6 +42,15 @@ fn secret_service_end_to_end() {
             "MSAL_REQUIRE_SECRET_SERVICE",
         );
         return;
+    }
+    let python = std::env::var_os(PYTHON_VAR).filter(|p| python_has_msal_extensions(p));
+    if python.is_none() {
+        msal_test_support::skip_or_fail(
+            "secret_service_end_to_end (msal-extensions' LibsecretPersistence)",
+            "a Python with msal-extensions 1.3.1 and PyGObject",
+            "cargo xtask test makes one in target/keyring-interop-venv and sets MSAL_EXTENSIONS_PYTHON",
+            "MSAL_REQUIRE_SECRET_SERVICE",
+        );
     }
     let home = tempfile::tempdir().unwrap();
     let runtime_dir = home.path().join("run");
@@ -59,6 +72,7 @@ fn secret_service_end_to_end() {
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_RUNTIME_DIR", &runtime_dir)
         .env("MSAL_SS_CHILD", "1")
+        .env(PYTHON_VAR, python.unwrap_or_default())
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -68,6 +82,16 @@ fn secret_service_end_to_end() {
         "the Secret Service checks failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn python_has_msal_extensions(python: &std::ffi::OsStr) -> bool {
+    Command::new(python)
+        .args([
+            "-c",
+            "import msal_extensions, gi; gi.require_version('Secret', '1')",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn on_path(program: &str) -> bool {
@@ -210,4 +234,49 @@ async fn ss_child_writes_take_msal_extensions_lock_file() {
     assert!(matches!(err, CacheError::LockTimeout { .. }), "{err}");
     drop(held);
     add(&cache, "tenant-a", "at-a").await.unwrap();
+}
+
+/// msal-extensions' side: `tests/interop/libsecret_cache.py read|write LOCATION`.
+fn msal_extensions(python: &str, mode: &str, location: &std::path::Path) -> String {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("interop")
+        .join("libsecret_cache.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(mode)
+        .arg(location)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "msal-extensions {mode} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+#[ignore = "run inside a private Secret Service session by secret_service_end_to_end"]
+async fn ss_child_msal_extensions_libsecret_persistence_shares_the_cache() {
+    assert!(in_session());
+    // The parent has recorded the skip when there is no such Python.
+    let python = std::env::var(PYTHON_VAR).unwrap_or_default();
+    if python.is_empty() {
+        return;
+    }
+    let path = location("msal-extensions");
+    // Both sides with their defaults: `KeyringCacheStore::new(p)` and
+    // `PersistedTokenCache(build_encrypted_persistence(p))`.
+    let cache = TokenCache::with_store(KeyringCacheStore::new(&path));
+    add(&cache, "tenant-rs", "at-from-rust").await.unwrap();
+    assert_eq!(
+        msal_extensions(&python, "read", &path).trim(),
+        r#"["at-from-rust"]"#
+    );
+    msal_extensions(&python, "write", &path);
+    // Python's save touched the signal file: the Rust cache reloads and sees both tokens.
+    assert_eq!(access_tokens(&cache).await, 2);
+    let found = cache.serialize();
+    assert!(found.contains("at-from-python") && found.contains("at-from-rust"));
 }

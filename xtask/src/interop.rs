@@ -87,3 +87,62 @@ pub(crate) fn python_available() -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false)
 }
+
+/// A venv with msal-extensions 1.3.1 that sees PyGObject and libsecret's GObject bindings
+/// (Debian's `python3-gi`, `gir1.2-secret-1`), for the keyring store's test against
+/// msal-extensions' `LibsecretPersistence`. PyGObject is not pip-installable without a C
+/// toolchain and GNOME headers, so the venv is made from the system Python with
+/// `--system-site-packages`. `None` (and a line on stderr) when no such Python exists; the test
+/// then reports itself as not run.
+pub(crate) fn msal_extensions_python(root: &Path) -> Option<std::path::PathBuf> {
+    let system = ["/usr/bin/python3", "python3"].into_iter().find(|python| {
+        imports(
+            Path::new(python),
+            "import gi; gi.require_version('Secret', '1')",
+        )
+    })?;
+    let venv = root.join("target").join("keyring-interop-venv");
+    let python = venv.join("bin").join("python");
+    let check = "import gi, msal, msal_extensions, sys; \
+                 sys.exit(0 if (msal.__version__, msal_extensions.__version__) == ('1.39.0', '1.3.1') else 1)";
+    if imports(&python, check) {
+        return Some(python);
+    }
+    let made = crate::step(
+        "create a venv for msal-extensions with the system PyGObject",
+        {
+            let mut c = Command::new(system);
+            c.args(["-m", "venv", "--system-site-packages"]).arg(&venv);
+            c
+        },
+    )
+    .and_then(|()| {
+        crate::step("pip install msal-extensions==1.3.1", {
+            let mut c = Command::new(&python);
+            c.args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "msal==1.39.0",
+                "msal-extensions==1.3.1",
+            ]);
+            c
+        })
+    });
+    match made {
+        Ok(()) if imports(&python, check) => Some(python),
+        _ => {
+            eprintln!("==> no Python with msal-extensions 1.3.1 and PyGObject");
+            None
+        }
+    }
+}
+
+fn imports(python: &Path, code: &str) -> bool {
+    Command::new(python)
+        .args(["-c", code])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}

@@ -182,6 +182,8 @@ fn test(args: &[String]) -> Result<(), String> {
     ]);
     step("cargo clippy -D warnings", c)?;
 
+    // msal-extensions' LibsecretPersistence, for the keyring store's interop test.
+    let extensions_python = interop::msal_extensions_python(&root);
     if nextest {
         let mut c = cargo();
         c.args([
@@ -192,6 +194,9 @@ fn test(args: &[String]) -> Result<(), String> {
             "--no-fail-fast",
         ]);
         c.env("MSAL_SKIPPED_TESTS_LOG", &skip_log);
+        if let Some(python) = &extensions_python {
+            c.env("MSAL_EXTENSIONS_PYTHON", python);
+        }
         step("cargo nextest run", c)?;
         let mut c = cargo();
         c.args(["test", "--workspace", "--all-features", "--doc"]);
@@ -200,6 +205,9 @@ fn test(args: &[String]) -> Result<(), String> {
         let mut c = cargo();
         c.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
         c.env("MSAL_SKIPPED_TESTS_LOG", &skip_log);
+        if let Some(python) = &extensions_python {
+            c.env("MSAL_EXTENSIONS_PYTHON", python);
+        }
         step("cargo test", c)?;
     }
 

@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 struct Requirement {
     what: &'static str,
     present: fn() -> bool,
+    /// The Debian packages that bring it, separated by spaces.
     package: &'static str,
 }
 
@@ -62,6 +63,16 @@ const REQUIREMENTS: &[Requirement] = &[
         package: "libsecret-tools",
     },
     Requirement {
+        what: "PyGObject with libsecret (msal-extensions' LibsecretPersistence, for the interop test)",
+        present: || {
+            runs(
+                "/usr/bin/python3",
+                &["-c", "import gi; gi.require_version('Secret', '1')"],
+            )
+        },
+        package: "python3-gi gir1.2-secret-1",
+    },
+    Requirement {
         what: "pkg-config (the native-tls feature in --all-features builds)",
         present: || runs("pkg-config", &["--version"]),
         package: "pkg-config",
@@ -86,7 +97,10 @@ pub(crate) fn ensure_system_packages() {
     if missing.is_empty() {
         return;
     }
-    let packages: Vec<&str> = missing.iter().map(|r| r.package).collect();
+    let packages: Vec<&str> = missing
+        .iter()
+        .flat_map(|r| r.package.split_whitespace())
+        .collect();
     for r in &missing {
         eprintln!("==> missing: {}", r.what);
     }
