@@ -289,15 +289,24 @@ fn repeats_for(bytes: usize) -> usize {
     }
 }
 
+/// The fastest of at least `repeats` runs, going on until a second has passed: a small file's
+/// runs take microseconds, and a best-of over a few milliseconds is only as good as the
+/// machine's quietest few milliseconds. `bench_sizes.py` measures the same way.
 fn best_of(repeats: usize, mut f: impl FnMut() -> Result<(), BoxError>) -> Result<f64, BoxError> {
     let mut best = f64::INFINITY;
-    for _ in 0..repeats {
+    let began = Instant::now();
+    let mut done = 0;
+    while done < repeats || began.elapsed() < MIN_TIMING {
         let start = Instant::now();
         f()?;
         best = best.min(start.elapsed().as_secs_f64());
+        done += 1;
     }
     Ok(best)
 }
+
+/// How long `best_of` keeps timing, at least.
+const MIN_TIMING: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn python_side(
     python: &str,
