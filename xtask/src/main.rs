@@ -63,6 +63,7 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("msal", "managed_identity", "reqwest,managed-identity"),
     ("msal", "pop", "reqwest,pop"),
     ("msal", "cache_file", "reqwest,persistence"),
+    ("msal", "cache_keyring", "reqwest,keyring"),
     ("msal", "azure_keyvault", "reqwest,azure-core"),
     ("msal", "demo", "full"),
     ("msal-axum", "web_app", ""),
