@@ -109,6 +109,14 @@ impl Page {
 
     /// Calls a DevTools method and returns its result (events in between are skipped).
     async fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params).await {
+            Ok(result) => result,
+            Err(error) => panic!("{method}: {error}"),
+        }
+    }
+
+    /// [`call`](Self::call), with DevTools' error reply as `Err`.
+    async fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let message = json!({ "id": id, "method": method, "params": params }).to_string();
@@ -125,23 +133,30 @@ impl Page {
             let Message::Text(text) = frame else { continue };
             let reply: Value = serde_json::from_str(&text).unwrap();
             if reply["id"] == id {
-                assert!(reply.get("error").is_none(), "{method}: {reply}");
-                return reply["result"].clone();
+                return match reply.get("error") {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(reply["result"].clone()),
+                };
             }
         }
     }
 
-    /// The page's address, visible text and script-readable cookies.
+    /// The page's address, visible text and script-readable cookies; empty while the page is
+    /// between documents (an evaluation that a navigation interrupts fails with "Inspected
+    /// target navigated or closed", and the caller polls again).
     async fn snapshot(&mut self) -> (String, String, String) {
-        let result = self
-            .call(
+        let Ok(result) = self
+            .try_call(
                 "Runtime.evaluate",
                 json!({
                     "expression": "JSON.stringify([location.href, document.body ? document.body.innerText : '', document.cookie])",
                     "returnByValue": true,
                 }),
             )
-            .await;
+            .await
+        else {
+            return Default::default();
+        };
         let parts: Vec<String> =
             serde_json::from_str(result["result"]["value"].as_str().unwrap_or("[]"))
                 .unwrap_or_default();

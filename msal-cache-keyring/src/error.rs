@@ -49,7 +49,8 @@ struct Tried<'a>(&'a [(KeyringBackend, String)]);
 impl fmt::Display for Tried<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
-            return f.write_str("no backend is available on this platform");
+            return f
+                .write_str("no backend to try: none was named, or none exists on this platform");
         }
         for (i, (backend, why)) in self.0.iter().enumerate() {
             if i > 0 {

@@ -40,18 +40,14 @@ impl KernelKeyringCodec {
     }
 
     fn find_key(&self) -> Result<Option<SealingKey>, KeyringError> {
-        let ring = keyring().map_err(|e| KeyringError::backend(BACKEND, describe(e)))?;
-        let key = match ring.search(&self.description) {
+        let key = match keyring().map_err(failed)?.search(&self.description) {
             Ok(key) => key,
             Err(KeyError::KeyDoesNotExist | KeyError::KeyExpired | KeyError::KeyRevoked) => {
                 return Ok(None);
             }
-            Err(e) => return Err(KeyringError::backend(BACKEND, describe(e))),
+            Err(e) => return Err(failed(e)),
         };
-        let bytes = zeroize::Zeroizing::new(
-            key.read_to_vec()
-                .map_err(|e| KeyringError::backend(BACKEND, describe(e)))?,
-        );
+        let bytes = zeroize::Zeroizing::new(key.read_to_vec().map_err(failed)?);
         Ok(SealingKey::from_bytes(&bytes))
     }
 
@@ -62,21 +58,25 @@ impl KernelKeyringCodec {
             return Ok(key);
         }
         let key = SealingKey::generate().map_err(|e| KeyringError::backend(BACKEND, e))?;
-        let ring = keyring().map_err(|e| KeyringError::backend(BACKEND, describe(e)))?;
-        let added = ring
-            .add_key(&self.description, key.as_bytes())
-            .map_err(|e| KeyringError::backend(BACKEND, describe(e)))?;
+        let added = keyring()
+            .and_then(|ring| ring.add_key(&self.description, key.as_bytes()))
+            .map_err(failed)?;
         // The possessor (a process that linked the keyring, as every store does) may do
         // everything; other processes of the user only see that the key exists.
         let perms = KeyPermissionsBuilder::builder()
             .posessor(Permission::ALL)
             .user(Permission::VIEW)
             .build();
-        added
-            .set_perms(perms)
-            .map_err(|e| KeyringError::backend(BACKEND, describe(e)))?;
+        added.set_perms(perms).map_err(failed)?;
         tracing::info!(key = %self.description, "made a new sealing key in the kernel keyring");
         Ok(key)
+    }
+
+    fn not_sealed(&self) -> CacheError {
+        KeyringError::NotSealed {
+            path: self.path.clone(),
+        }
+        .into()
     }
 }
 
@@ -87,11 +87,10 @@ impl FileCodec for KernelKeyringCodec {
     }
 
     fn decode(&self, bytes: Vec<u8>) -> Result<Decoded, CacheError> {
-        if !bytes.starts_with(sealed::MAGIC) {
-            return Err(KeyringError::NotSealed {
-                path: self.path.clone(),
-            }
-            .into());
+        // Before the key is looked for: a file that was never sealed (a plaintext cache put
+        // here) is not "unrecoverable", it is someone else's, and is never written over.
+        if !sealed::is_sealed(&bytes) {
+            return Err(self.not_sealed());
         }
         let Some(key) = self.find_key()? else {
             return Ok(Decoded::Unrecoverable(format!(
@@ -101,13 +100,10 @@ impl FileCodec for KernelKeyringCodec {
             )));
         };
         match sealed::open(&key, &bytes) {
-            Ok(plain) => String::from_utf8(plain.to_vec())
+            Ok(mut plain) => String::from_utf8(std::mem::take(&mut *plain))
                 .map(Decoded::Cache)
                 .map_err(|_| CacheError::Deserialize("the sealed cache is not UTF-8".into())),
-            Err(OpenError::NotSealed) => Err(KeyringError::NotSealed {
-                path: self.path.clone(),
-            }
-            .into()),
+            Err(OpenError::NotSealed) => Err(self.not_sealed()),
             Err(OpenError::OtherKey) => Ok(Decoded::Unrecoverable(
                 "it was sealed under a key that is no longer in the kernel keyring".into(),
             )),
@@ -116,6 +112,10 @@ impl FileCodec for KernelKeyringCodec {
             )),
         }
     }
+}
+
+fn failed(e: KeyError) -> KeyringError {
+    KeyringError::backend(BACKEND, describe(e))
 }
 
 /// The keyring the keys live in, linked into this process's keyring so that this process

@@ -1,6 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Where no backend exists (Windows, the BSDs), the store only reports so, and the builder's
+// keyring options go unused.
+#![cfg_attr(
+    not(any(target_os = "linux", target_os = "macos")),
+    allow(dead_code, unused_imports)
+)]
 
 mod error;
 #[cfg(target_os = "linux")]

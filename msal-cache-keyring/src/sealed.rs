@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 /// The first bytes of every sealed file.
-pub(crate) const MAGIC: &[u8; 8] = b"MSALSC01";
+const MAGIC: &[u8; 8] = b"MSALSC01";
 const KEY_ID_LEN: usize = 8;
 const NONCE_LEN: usize = 24;
 const HEADER_LEN: usize = MAGIC.len() + KEY_ID_LEN + NONCE_LEN;
@@ -82,19 +82,37 @@ pub(crate) enum OpenError {
     Altered,
 }
 
+/// Why sealing failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SealError {
+    /// The operating system's random generator failed (no nonce).
+    #[error("no randomness for the nonce: {0}")]
+    Random(getrandom::Error),
+    /// The cipher refused (only for inputs of 256 GiB and more).
+    #[error("the cache is too large to seal")]
+    TooLarge,
+}
+
+/// Whether `file` starts like a sealed cache.
+pub(crate) fn is_sealed(file: &[u8]) -> bool {
+    file.starts_with(MAGIC)
+}
+
 /// Seals `plaintext` under `key` with a fresh nonce.
-pub(crate) fn seal(key: &SealingKey, plaintext: &[u8]) -> Result<Vec<u8>, getrandom::Error> {
+pub(crate) fn seal(key: &SealingKey, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
     let mut header = [0u8; HEADER_LEN];
     header[..MAGIC.len()].copy_from_slice(MAGIC);
     header[MAGIC.len()..MAGIC.len() + KEY_ID_LEN].copy_from_slice(&key.id());
-    getrandom::fill(&mut header[MAGIC.len() + KEY_ID_LEN..])?;
+    getrandom::fill(&mut header[MAGIC.len() + KEY_ID_LEN..]).map_err(SealError::Random)?;
     let nonce = XNonce::from(nonce_of(&header));
     let payload = Payload {
         msg: plaintext,
         aad: &header,
     };
-    // Encryption cannot fail for inputs under 256 GiB; an error here would be a bug in the cipher.
-    let sealed = key.cipher().encrypt(&nonce, payload).unwrap_or_default();
+    let sealed = key
+        .cipher()
+        .encrypt(&nonce, payload)
+        .map_err(|_| SealError::TooLarge)?;
     let mut file = Vec::with_capacity(HEADER_LEN + sealed.len());
     file.extend_from_slice(&header);
     file.extend_from_slice(&sealed);
@@ -103,7 +121,7 @@ pub(crate) fn seal(key: &SealingKey, plaintext: &[u8]) -> Result<Vec<u8>, getran
 
 /// Opens a sealed file with `key`. The plaintext is wiped when dropped.
 pub(crate) fn open(key: &SealingKey, file: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    if !file.starts_with(MAGIC) {
+    if !is_sealed(file) {
         return Err(OpenError::NotSealed);
     }
     let Some((header, sealed)) = file.split_at_checked(HEADER_LEN) else {
@@ -141,7 +159,7 @@ mod tests {
     fn sealed_text_opens_with_its_key_and_hides_the_plaintext() {
         let key = key();
         let file = seal(&key, b"{\"secret\": \"rt-123\"}").unwrap();
-        assert!(file.starts_with(MAGIC));
+        assert!(is_sealed(&file));
         assert!(!file.windows(6).any(|w| w == b"rt-123"));
         assert_eq!(
             open(&key, &file).unwrap().as_slice(),

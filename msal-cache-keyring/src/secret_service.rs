@@ -55,25 +55,27 @@ impl SecretServiceSlot {
             .collect()
     }
 
-    /// Whether a service answers on the session bus with a default collection that is, or can
-    /// be, unlocked. Errors say why not, for [`KeyringError::NoSecureStorage`].
+    /// Whether a service answers on the session bus with a default collection that is
+    /// unlocked. Errors say why not, for [`KeyringError::NoSecureStorage`]. A locked collection
+    /// is not unlocked here: over SSH its prompt would appear on a desktop nobody watches, and
+    /// the store would wait for it instead of trying the next backend.
     pub(crate) async fn probe() -> Result<(), String> {
         let check = async {
-            let service = connect().await.map_err(|e| e.to_string())?;
+            let service = connect().await?;
             let collection = service
                 .get_default_collection()
                 .await
                 .map_err(|e| format!("no default collection: {e}"))?;
             if collection.is_locked().await.map_err(|e| e.to_string())? {
-                collection
-                    .unlock()
-                    .await
-                    .map_err(|e| format!("the default collection is locked: {e}"))?;
+                return Err(
+                    "the default collection is locked (log in to the desktop session, \
+                            or unlock it with `gnome-keyring-daemon --unlock`)"
+                        .to_owned(),
+                );
             }
             Ok(())
         };
-        // A locked collection may show the user an unlock prompt: that gets the unlock's time.
-        match tokio::time::timeout(UNLOCK_TIMEOUT, check).await {
+        match tokio::time::timeout(CALL_TIMEOUT, check).await {
             Ok(result) => result,
             Err(_) => Err("the service did not answer in time".into()),
         }
@@ -102,13 +104,30 @@ async fn bounded<T>(
     }
 }
 
+/// A connection for one access (a D-Bus connection and an encrypted session: a few
+/// milliseconds, paid only when the cache changed or is written).
+async fn service() -> Result<SecretService<'static>, KeyringError> {
+    connect()
+        .await
+        .map_err(|e| KeyringError::backend(BACKEND, e))
+}
+
 #[async_trait]
 impl SecretSlot for SecretServiceSlot {
     async fn read(&self) -> Result<Option<Vec<u8>>, KeyringError> {
-        let service = connect()
-            .await
-            .map_err(|e| KeyringError::backend(BACKEND, e))?;
-        let found = bounded(CALL_TIMEOUT, service.search_items(self.attributes())).await?;
+        let service = service().await?;
+        let mut found = bounded(CALL_TIMEOUT, service.search_items(self.attributes())).await?;
+        if found.unlocked.is_empty() && found.locked.is_empty() {
+            // Some services (KeePassXC) list nothing while their database is locked: "no item"
+            // would then read as an empty cache, and the next save would replace the real one.
+            // Unlock, and look again.
+            let collection = bounded(CALL_TIMEOUT, service.get_default_collection()).await?;
+            if !bounded(CALL_TIMEOUT, collection.is_locked()).await? {
+                return Ok(None);
+            }
+            bounded(UNLOCK_TIMEOUT, collection.unlock()).await?;
+            found = bounded(CALL_TIMEOUT, service.search_items(self.attributes())).await?;
+        }
         let item = match (found.unlocked.first(), found.locked.first()) {
             (Some(item), _) => item,
             (None, Some(item)) => {
@@ -121,9 +140,7 @@ impl SecretSlot for SecretServiceSlot {
     }
 
     async fn write(&self, data: &[u8]) -> Result<(), KeyringError> {
-        let service = connect()
-            .await
-            .map_err(|e| KeyringError::backend(BACKEND, e))?;
+        let service = service().await?;
         let collection = bounded(CALL_TIMEOUT, service.get_default_collection()).await?;
         bounded(UNLOCK_TIMEOUT, collection.ensure_unlocked()).await?;
         // `replace`: the item with the same attributes is updated in place, as libsecret does.

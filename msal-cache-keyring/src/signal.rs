@@ -4,18 +4,24 @@
 //! keyring and touch a plain file (`signal_location`) after every save, so that other processes
 //! can tell from its modification time that the cache changed; `PersistedTokenCache` locks
 //! `<signal_location>.lockfile` around every change. This store does the same with a
-//! [`FileCacheStore`] on the signal file: its lock is the cross-process lock, its change
-//! detection tells when to read the keyring again, and each save replaces the (empty) signal
-//! file, which msal-extensions sees as a newer modification time.
+//! [`FileCacheStore`] on the signal file: its lock is the cross-process lock and its change
+//! detection tells when to read the keyring again. A save *touches* the file (a new
+//! modification time, the contents left alone), as msal-extensions does, so a process of the
+//! same user that keeps its cache in that very file (the kernel keyring backend, or a plaintext
+//! fallback, where no Secret Service was reachable) loses nothing to it.
 
 use std::{
     fmt,
+    fs::{self, OpenOptions},
+    io,
+    path::{Path, PathBuf},
     sync::atomic::{AtomicBool, Ordering},
+    time::SystemTime,
 };
 
 use async_trait::async_trait;
 use msal_cache::{
-    CacheAccess, CacheError, CacheLock, CacheStore, Decoded, FileCacheStore, FileCodec,
+    AccessKind, CacheAccess, CacheError, CacheLock, CacheStore, Decoded, FileCacheStore, FileCodec,
 };
 
 use crate::KeyringError;
@@ -33,18 +39,24 @@ pub(crate) trait SecretSlot: Send + Sync + fmt::Debug {
 #[derive(Debug)]
 pub(crate) struct SignalledStore {
     slot: Box<dyn SecretSlot>,
+    /// Only for its lock and its change detection: it never writes the signal file.
     signal: FileCacheStore,
-    /// Whether the slot was read since the store was made, and what it held could be loaded.
-    /// Until then every load reads the slot, whatever the signal file says.
+    signal_path: PathBuf,
+    /// Whether the last read of the slot succeeded with data the cache could load. Until then
+    /// every load reads the slot, whatever the signal file says.
     in_sync: AtomicBool,
+    /// Whether the slot was ever read: from then on a missing item is not an empty cache.
+    loaded_once: AtomicBool,
 }
 
 impl SignalledStore {
     pub(crate) fn new(slot: Box<dyn SecretSlot>, signal: FileCacheStore) -> Self {
         Self {
             slot,
+            signal_path: signal.path().to_path_buf(),
             signal: signal.codec(SignalOnly),
             in_sync: AtomicBool::new(false),
+            loaded_once: AtomicBool::new(false),
         }
     }
 }
@@ -58,13 +70,23 @@ impl CacheStore for SignalledStore {
         if !signalled && self.in_sync.load(Ordering::Acquire) {
             return Ok(None);
         }
+        // Until a read succeeds with data the cache can load, every load reads the slot again:
+        // a failed read must not leave the store believing it has the latest version.
+        self.in_sync.store(false, Ordering::Release);
         let text = match self.slot.read().await? {
+            None if self.loaded_once.load(Ordering::Acquire) => {
+                // The item was there and is gone (deleted by hand): memory is the best copy
+                // left, and the next save writes it back.
+                self.in_sync.store(true, Ordering::Release);
+                return Ok(None);
+            }
             None => String::new(),
-            Some(bytes) => String::from_utf8(bytes).map_err(|_| {
-                self.in_sync.store(false, Ordering::Release);
-                CacheError::Deserialize("the keyring item is not UTF-8".into())
-            })?,
+            Some(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => return unreadable(access, "the keyring item is not UTF-8"),
+            },
         };
+        self.loaded_once.store(true, Ordering::Release);
         // Data that cannot be loaded is handed on (the cache serves memory on a read and
         // refuses a write), and looked at again next time rather than taken as seen.
         let loadable = msal_cache::check_serialized(&text).is_ok();
@@ -72,9 +94,12 @@ impl CacheStore for SignalledStore {
         Ok(Some(text))
     }
 
-    async fn save(&self, access: &CacheAccess, state: &str) -> Result<(), CacheError> {
+    async fn save(&self, _access: &CacheAccess, state: &str) -> Result<(), CacheError> {
         self.slot.write(state.as_bytes()).await?;
-        self.signal.save(access, "").await
+        touch(&self.signal_path).map_err(|source| CacheError::Io {
+            path: self.signal_path.display().to_string(),
+            source,
+        })
     }
 
     async fn lock(&self, access: &CacheAccess) -> Result<CacheLock, CacheError> {
@@ -82,8 +107,38 @@ impl CacheStore for SignalledStore {
     }
 }
 
-/// The signal file holds nothing: whatever is in it reads as "changed", and a save writes it
-/// empty (a new file each time, so even a same-millisecond save is a new inode).
+/// Creates the file if need be (mode 0600, its directory too) and sets its modification time to
+/// now, leaving its contents alone. The time is set explicitly, to the nanosecond, rather than
+/// by the kernel's coarser clock, so two saves in one millisecond still differ.
+fn touch(path: &Path) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.set_modified(SystemTime::now())
+}
+
+/// What a load does with data that is not a cache at all: a read serves memory, a write
+/// refuses (as `FileCacheStore` does with an unreadable file).
+fn unreadable(access: &CacheAccess, why: &str) -> Result<Option<String>, CacheError> {
+    tracing::warn!(
+        reason = why,
+        "the token cache's keyring item cannot be read"
+    );
+    match access.kind {
+        AccessKind::Read => Ok(None),
+        AccessKind::Write => Err(CacheError::Deserialize(format!(
+            "{why}; it was left as it is and nothing was written; TokenCache::clear lets the \
+             next write replace it"
+        ))),
+    }
+}
+
+/// The signal file's contents mean nothing here (it may be another backend's cache): any change
+/// reads as "changed". This store never writes through it.
 #[derive(Debug)]
 struct SignalOnly;
 
@@ -94,5 +149,98 @@ impl FileCodec for SignalOnly {
 
     fn decode(&self, _bytes: Vec<u8>) -> Result<Decoded, CacheError> {
         Ok(Decoded::Cache(String::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Mutex,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use msal_cache::{AccessKind, CacheAccess, CacheStore, FileCacheStore};
+
+    use super::*;
+
+    /// A slot in memory that can be told to fail its next read.
+    #[derive(Debug, Default)]
+    struct FakeSlot {
+        data: Mutex<Option<Vec<u8>>>,
+        fail_next_read: AtomicBool,
+        reads: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl SecretSlot for &'static FakeSlot {
+        async fn read(&self) -> Result<Option<Vec<u8>>, KeyringError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            if self.fail_next_read.swap(false, Ordering::SeqCst) {
+                return Err(KeyringError::backend(
+                    crate::KeyringBackend::SecretService,
+                    "the daemon went away",
+                ));
+            }
+            Ok(self.data.lock().unwrap().clone())
+        }
+        async fn write(&self, data: &[u8]) -> Result<(), KeyringError> {
+            *self.data.lock().unwrap() = Some(data.to_vec());
+            Ok(())
+        }
+    }
+
+    fn store(dir: &tempfile::TempDir) -> (&'static FakeSlot, SignalledStore) {
+        let slot: &'static FakeSlot = Box::leak(Box::default());
+        let store = SignalledStore::new(
+            Box::new(slot),
+            FileCacheStore::new(dir.path().join("signal")),
+        );
+        (slot, store)
+    }
+
+    fn read() -> CacheAccess {
+        CacheAccess::new(AccessKind::Read, "", "client")
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_is_retried_even_though_the_signal_did_not_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (slot, store) = store(&dir);
+        *slot.data.lock().unwrap() = Some(b"{\"AccessToken\": {}}".to_vec());
+        slot.fail_next_read.store(true, Ordering::SeqCst);
+        assert!(store.load(&read()).await.is_err());
+        // Nothing changed on disk, but the slot was never read: it is read now.
+        assert_eq!(
+            store.load(&read()).await.unwrap().as_deref(),
+            Some("{\"AccessToken\": {}}")
+        );
+        // And only now is it in sync.
+        let reads = slot.reads.load(Ordering::SeqCst);
+        assert_eq!(store.load(&read()).await.unwrap(), None);
+        assert_eq!(slot.reads.load(Ordering::SeqCst), reads);
+    }
+
+    #[tokio::test]
+    async fn an_item_that_disappears_keeps_what_memory_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let (slot, store) = store(&dir);
+        // No item at first: an empty cache.
+        assert_eq!(store.load(&read()).await.unwrap().as_deref(), Some(""));
+        store.save(&read(), "{\"Account\": {}}").await.unwrap();
+        // Deleted behind the store's back (and the signal touched): not an empty cache.
+        *slot.data.lock().unwrap() = None;
+        std::fs::write(dir.path().join("signal"), "x").unwrap();
+        assert_eq!(store.load(&read()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn an_item_that_is_not_text_is_served_from_memory_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let (slot, store) = store(&dir);
+        *slot.data.lock().unwrap() = Some(vec![0xff, 0xfe]);
+        assert_eq!(store.load(&read()).await.unwrap(), None);
+        let write = CacheAccess::new(AccessKind::Write, "", "client");
+        let err = store.load(&write).await.unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
 }

@@ -68,10 +68,11 @@ impl KeyringBackend {
 /// reachable every access fails with [`KeyringError::NoSecureStorage`], which says what was
 /// tried and what to do.
 ///
-/// `location` is msal-extensions' `signal_location`: with a keyring item it is an empty file
-/// touched after every save, so that other processes notice; with the kernel keyring it is the
-/// sealed cache file. Either way `<location>.lockfile` is the cross-process lock, as with
-/// [`FileCacheStore`], and every write reloads under it, so no process's change is lost.
+/// `location` is msal-extensions' `signal_location`: with a keyring item it is a file touched
+/// after every save (its contents left alone), so that other processes notice; with the kernel
+/// keyring it is the sealed cache file. Either way `<location>.lockfile` is the cross-process
+/// lock, as with [`FileCacheStore`], and every write reloads under it, so no process's change is
+/// lost. The store needs a tokio runtime with its timer and I/O drivers.
 ///
 /// ```no_run
 /// use msal_cache::TokenCache;
@@ -85,8 +86,9 @@ impl KeyringBackend {
 /// # let _ = cache; Ok(()) }
 /// ```
 ///
-/// Processes that pick different backends (a desktop session and an SSH session of the same
-/// user, say) do not share tokens: each signs in once.
+/// Processes that pick different backends for one location (a desktop session and an SSH
+/// session of the same user, say) do not share tokens, but neither disturbs the other's: each
+/// signs in once.
 pub struct KeyringCacheStore {
     location: PathBuf,
     lock_path: Option<PathBuf>,
@@ -122,7 +124,8 @@ impl KeyringCacheStore {
     /// `build_encrypted_persistence(location)` defaults: on Linux the libsecret schema name is
     /// the SHA-256 hex of `location` with no other attributes; on macOS the Keychain service is
     /// `msal-extensions` and the account that same hash. Give Python the same path string to
-    /// share the cache with it.
+    /// share the cache with it (the string is hashed as given: expand `~` the same way on both
+    /// sides).
     pub fn new(location: impl Into<PathBuf>) -> Self {
         Self {
             location: location.into(),
@@ -219,20 +222,20 @@ impl KeyringCacheStore {
 
     /// The name of the kernel key that seals the cache file with
     /// [`KeyringBackend::KernelKeyring`]: `msal-rs:token-cache:` and the SHA-256 hex of the
-    /// absolute location. `keyctl search %:_persistent.<uid> user <name>` finds it; unlinking it
+    /// location's canonical path (its directory with symbolic links and `..` resolved), so
+    /// every spelling of one file names one key. `keyctl search %:_persistent.<uid> user <name>` finds it; unlinking it
     /// forgets the cache.
     pub fn kernel_key_description(&self) -> String {
-        let absolute =
-            std::path::absolute(&self.location).unwrap_or_else(|_| self.location.clone());
         format!(
             "msal-rs:token-cache:{}",
-            sha256_hex(&absolute.to_string_lossy())
+            sha256_hex(&canonical(&self.location).to_string_lossy())
         )
     }
 
-    /// Picks the backend now, if no access has yet, and says which it is: the
-    /// equivalent of msal-extensions' `trial_run()`, to fail at start-up rather than at the
-    /// first sign-in.
+    /// Picks the backend now, if no access has yet, and says which it is: what
+    /// msal-extensions' `trial_run()` is for, failing at start-up rather than at the first
+    /// sign-in. Unlike `trial_run()` it writes nothing: it connects, and checks that the
+    /// Secret Service's default collection is unlocked or that the kernel keyring answers.
     ///
     /// # Errors
     ///
@@ -332,7 +335,10 @@ impl KeyringCacheStore {
     }
 
     fn file_store(&self) -> FileCacheStore {
-        let mut store = FileCacheStore::new(&self.location);
+        // A busy lock is waited for on tokio's timer, not by sleeping the thread: the Secret
+        // Service backend holds the lock across D-Bus calls, which a sleeping thread of a
+        // current-thread runtime would never let finish.
+        let mut store = FileCacheStore::new(&self.location).sleep(msal_core::sleep::TokioSleep);
         if let Some(path) = &self.lock_path {
             store = store.lock_path(path);
         }
@@ -340,6 +346,18 @@ impl KeyringCacheStore {
             store = store.lock_timeout(timeout);
         }
         store
+    }
+}
+
+/// `path` with its directory canonicalized (the file itself may not exist yet); as absolute as
+/// can be when the directory does not exist either.
+fn canonical(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|dir| dir.join(name))
+            .unwrap_or(absolute),
+        _ => absolute,
     }
 }
 

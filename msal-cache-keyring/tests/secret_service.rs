@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use support::{access_tokens, add, contains};
 
 /// How many `ss_child_*` tests there are; the parent checks that all of them ran.
-const CHILD_TESTS: usize = 5;
+const CHILD_TESTS: usize = 6;
 
 /// A Python with msal-extensions 1.3.1 and PyGObject (`cargo xtask test` makes one and names
 /// it here).
@@ -216,13 +216,14 @@ async fn ss_child_a_save_by_another_process_is_seen_through_the_signal_file() {
         .last_modified()
         .unwrap()
         .unwrap();
-    assert!(after >= before);
+    // Each save sets the signal file's time to the nanosecond, so every save is a change.
+    assert!(after > before);
     assert_eq!(access_tokens(&first).await, 2);
 }
 
 #[tokio::test]
 #[ignore = "run inside a private Secret Service session by secret_service_end_to_end"]
-async fn ss_child_writes_take_msal_extensions_lock_file() {
+async fn ss_child_writes_wait_for_the_lock_file_beside_the_location() {
     assert!(in_session());
     let path = location("lock");
     let mut lock_path = path.clone().into_os_string();
@@ -279,4 +280,29 @@ async fn ss_child_msal_extensions_libsecret_persistence_shares_the_cache() {
     assert_eq!(access_tokens(&cache).await, 2);
     let found = cache.serialize();
     assert!(found.contains("at-from-python") && found.contains("at-from-rust"));
+}
+
+#[tokio::test]
+#[ignore = "run inside a private Secret Service session by secret_service_end_to_end"]
+async fn ss_child_a_headless_process_at_the_same_location_keeps_its_sealed_cache() {
+    assert!(in_session());
+    let path = location("mixed");
+    // A process that found no Secret Service (an SSH session of the same user) keeps its cache
+    // sealed in the location file itself...
+    let sealed = || KeyringCacheStore::new(&path).backends([KeyringBackend::KernelKeyring]);
+    let description = sealed().kernel_key_description();
+    let headless = TokenCache::with_store(sealed());
+    add(&headless, "tenant-ssh", "at-ssh").await.unwrap();
+    // ...and the desktop's saves only touch that file, so neither loses its tokens.
+    let desktop = TokenCache::with_store(KeyringCacheStore::new(&path));
+    add(&desktop, "tenant-desktop", "at-desktop").await.unwrap();
+    assert_eq!(access_tokens(&headless).await, 1);
+    add(&headless, "tenant-ssh-2", "at-ssh-2").await.unwrap();
+    assert_eq!(access_tokens(&desktop).await, 1);
+    assert_eq!(access_tokens(&TokenCache::with_store(sealed())).await, 2);
+    let ring = linux_keyutils::KeyRing::get_persistent(linux_keyutils::KeyRingIdentifier::Process)
+        .unwrap();
+    if let Ok(key) = ring.search(&description) {
+        key.invalidate().unwrap();
+    }
 }

@@ -254,8 +254,9 @@
 //! | `build_encrypted_persistence(location)` | `cache::KeyringCacheStore::new(location)`: the Secret Service or the Keychain with the same defaults, and on headless Linux a file sealed under a kernel-keyring key where Python has nothing |
 //! | `LibsecretPersistence(location, schema_name, attributes)` | `KeyringCacheStore::new(location).schema_name(..).attribute(k, v)`, picked when a Secret Service answers |
 //! | `KeychainPersistence(location, service_name, account_name)` | `KeyringCacheStore::new(location).keychain_service(..).keychain_account(..)` |
-//! | `FilePersistenceWithDataProtection` (Windows DPAPI) | not supported: `KeyringCacheStore` reports that no encrypted backend exists on Windows; wrap `FileCacheStore` with your own [`FileCodec`](crate::cache::FileCacheStore::codec) |
+//! | `FilePersistenceWithDataProtection` (Windows DPAPI) | not supported: `KeyringCacheStore` reports that no encrypted backend exists on Windows; give `FileCacheStore` your own `FileCodec` with [`FileCacheStore::codec`](crate::cache) |
+//! | `persistence.is_encrypted`; `get_location()`, `time_last_modified()` of an encrypted persistence | `KeyringCacheStore::backend().await? != KeyringBackend::Plaintext`; `location()`, `last_modified()` (the signal file's, as msal-extensions reads it) |
 //! | `libsecret.trial_run()` | `KeyringCacheStore::backend().await`: picks the backend now and says which, or why none works |
 //! | `fallback_to_plaintext=True` (msal-extensions' samples) | `KeyringCacheStore::fallback_to_plaintext(true)`, logged as a warning; off by default |
-//! | `PersistenceEncryptionError`, `PersistenceDecryptionError` | [`KeyringError`](crate::cache::KeyringError) inside `CacheError::Store`; a sealed file whose key is gone is an empty cache (sign in again), never an error |
+//! | `PersistenceEncryptionError`, `PersistenceDecryptionError` | `cache::KeyringError` inside [`CacheError::Store`](crate::cache::CacheError); a sealed file whose key is gone is an empty cache in a new process (sign in again), never an error |
 //! | (a cache shared by a web farm) | the `msal-cache-redis` crate's `RedisCacheStore` |

@@ -7,14 +7,24 @@ use std::fmt;
 use msal_core::CacheError;
 
 /// What [`FileCodec::decode`] found in the file.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Decoded {
     /// The serialized cache.
     Cache(String),
-    /// The file can never be read again (its key is gone): the cache starts afresh, the way a
-    /// user whose cache was deleted signs in again. The string says why, for the log.
+    /// The file can never be read again (its key is gone). The store keeps what memory has
+    /// (nothing, in a new process: its user signs in again) and the next write replaces the
+    /// file. The string says why, for the log.
     Unrecoverable(String),
+}
+
+/// Never shows the cache: it holds tokens.
+impl fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cache(text) => write!(f, "Cache([redacted, {} bytes])", text.len()),
+            Self::Unrecoverable(why) => f.debug_tuple("Unrecoverable").field(why).finish(),
+        }
+    }
 }
 
 /// Encodes the cache before [`FileCacheStore`](super::FileCacheStore) writes it and decodes
@@ -22,7 +32,7 @@ pub enum Decoded {
 ///
 /// The store keeps its lock, atomic writes, change detection and its rule for unreadable files:
 /// an `Err` from [`decode`](Self::decode) is an unreadable file (a read serves memory, a write
-/// refuses to replace it), while [`Decoded::Unrecoverable`] empties the cache. `encode` runs
+/// refuses to replace it), while [`Decoded::Unrecoverable`] is a file whose contents are gone. `encode` runs
 /// under the store's cross-process lock, so it may create a key that other processes will find.
 pub trait FileCodec: Send + Sync + fmt::Debug {
     /// The bytes to write for the serialized cache `state`.

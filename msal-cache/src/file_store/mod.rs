@@ -250,9 +250,12 @@ impl FileCacheStore {
         let (checked, codec_error) = match decoded {
             Ok(Decoded::Cache(text)) => (CacheState::check(&text).map(|()| text), false),
             Ok(Decoded::Unrecoverable(why)) => {
+                // Nothing in the file can be had again: memory is the best copy left (empty in
+                // a new process), and the next write replaces the file with it.
                 tracing::warn!(path = %self.path.display(), reason = %why,
-                    "the token cache file can never be read again; the cache starts afresh");
-                (Ok(String::new()), false)
+                    "the token cache file can never be read again; keeping what memory has");
+                *self.seen() = Seen::File(stamp);
+                return Ok(None);
             }
             Err(e) => (Err(e), self.codec.is_some()),
         };
@@ -438,13 +441,11 @@ mod tests {
         assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
         let err = store.load_blocking(AccessKind::Write).unwrap_err();
         assert!(err.to_string().contains("not reversed"), "{err}");
-        // A file that can never be decoded empties the cache, once.
+        // A file that can never be decoded changes nothing in memory, and is written over.
         fs::write(&path, b"lost").unwrap();
-        assert_eq!(
-            store.load_blocking(AccessKind::Write).unwrap().as_deref(),
-            Some("")
-        );
-        assert_eq!(store.load_blocking(AccessKind::Read).unwrap(), None);
+        assert_eq!(store.load_blocking(AccessKind::Write).unwrap(), None);
+        store.save_blocking("{}").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"rev:}{");
     }
 
     #[cfg(unix)]
