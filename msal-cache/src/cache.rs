@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     entry::{AppMetadata, CachedAccessToken, CachedIdToken, CachedRefreshToken, CredentialType},
+    gate::StoreGate,
     inspect::{CacheEntry, EntryQuery},
     keys::{app_partition_key, user_partition_key},
     query::{AccessTokenQuery, RefreshTokenQuery, strings},
@@ -76,6 +77,9 @@ struct Inner {
     clears_requested: AtomicU64,
     clears_saved: AtomicU64,
     store: Option<Box<dyn CacheStore>>,
+    /// Reads hold it shared from the store's `load` until what it returned is applied; write
+    /// sections exclusive (see [`StoreGate`]).
+    gate: StoreGate,
 }
 
 /// The write lock on the state; on release it publishes the state's generation, before the
@@ -121,6 +125,7 @@ impl TokenCache {
                 clears_requested: AtomicU64::new(0),
                 clears_saved: AtomicU64::new(0),
                 store: Some(Box::new(store)),
+                gate: StoreGate::default(),
             }),
         }
     }
@@ -237,6 +242,7 @@ impl TokenCache {
         if let Some(store) = self.inner.store.as_deref()
             && self.pending_clear().is_none()
         {
+            let _gate = self.inner.gate.read().await;
             self.load(store, &access()).await?;
         }
         Ok(())
@@ -252,6 +258,9 @@ impl TokenCache {
         };
         // Lock, then load under the lock, so no other writer's change is lost.
         let _lock = store.lock(&access).await?;
+        // After the store's lock: reads of this cache wait only for the section itself, not
+        // for another process's writer.
+        let _gate = self.inner.gate.write().await;
         let pending_clear = self.pending_clear();
         if pending_clear.is_none() {
             self.load(store, &access).await?;

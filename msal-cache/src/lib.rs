@@ -10,6 +10,7 @@ mod fields;
 #[cfg(feature = "file")]
 mod file_store;
 mod freshness;
+mod gate;
 mod inspect;
 pub mod keys;
 mod query;
