@@ -4,31 +4,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 #![cfg(feature = "file")]
 
+mod support;
+
 use std::{
     fs,
     path::Path,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, UNIX_EPOCH},
 };
 
-use msal_cache::{CrossPlatLock, FileCacheStore, TokenCache, TokenEvent};
-use msal_core::{CacheError, TokenResponse};
+use msal_cache::{CrossPlatLock, FileCacheStore, TokenCache};
+use msal_core::CacheError;
 
 async fn add(cache: &TokenCache, secret: &str) -> Result<(), CacheError> {
-    let mut response = TokenResponse::default();
-    response.access_token = secret.to_owned().into();
-    response.expires_in = Some(3600);
-    let event = TokenEvent::new(
-        "client",
-        "login.example",
-        "tenant",
-        ["api/.default"],
-        &response,
-        "client_credentials",
-    );
-    cache
-        .add_token_response(event, SystemTime::now())
-        .await
-        .map(drop)
+    support::add_app_token(cache, "login.example", "tenant", secret).await
 }
 
 fn lock_timeout(result: Result<(), CacheError>, lock: &Path) {

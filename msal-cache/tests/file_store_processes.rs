@@ -7,14 +7,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 #![cfg(feature = "file")]
 
+mod support;
+
 use std::{
     path::PathBuf,
     process::{Command, Stdio},
-    time::{Duration, SystemTime},
+    time::Duration,
 };
 
-use msal_cache::{CredentialType, FileCacheStore, TokenCache, TokenEvent};
-use msal_core::TokenResponse;
+use msal_cache::{CredentialType, FileCacheStore, TokenCache};
 
 const PROCESSES: usize = 8;
 const TOKENS_PER_PROCESS: usize = 200;
@@ -33,19 +34,15 @@ fn writer_process() {
         TokenCache::with_store(FileCacheStore::new(&path).lock_timeout(Duration::from_secs(60)));
     let mut torn_reads = 0;
     for i in 0..TOKENS_PER_PROCESS {
-        let mut response = TokenResponse::default();
-        response.access_token = format!("at-{me}-{i}").into();
-        response.expires_in = Some(3600);
         let realm = format!("tenant-{me}-{i}");
-        let event = TokenEvent::new(
-            "client",
+        let secret = format!("at-{me}-{i}");
+        block_on(support::add_app_token(
+            &cache,
             "login.example",
-            realm,
-            ["api/.default"],
-            &response,
-            "client_credentials",
-        );
-        block_on(cache.add_token_response(event, SystemTime::now())).unwrap();
+            &realm,
+            &secret,
+        ))
+        .unwrap();
         // Read the file behind the store's back, without the lock: it must always be whole.
         let text = std::fs::read_to_string(&path).unwrap();
         if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err() {

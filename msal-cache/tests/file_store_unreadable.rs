@@ -4,29 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 #![cfg(feature = "file")]
 
+mod support;
+
 use std::{fs, path::Path, time::SystemTime};
 
-use msal_cache::{AccessTokenQuery, CacheError, FileCacheStore, TokenCache, TokenEvent};
-use msal_core::TokenResponse;
+use msal_cache::{AccessTokenQuery, CacheError, FileCacheStore, TokenCache};
 
 const ENV: &str = "login.example";
 
 async fn add(cache: &TokenCache, realm: &str, secret: &str) -> Result<(), CacheError> {
-    let mut response = TokenResponse::default();
-    response.access_token = secret.to_owned().into();
-    response.expires_in = Some(3600);
-    let event = TokenEvent::new(
-        "client",
-        ENV,
-        realm,
-        ["api/.default"],
-        &response,
-        "client_credentials",
-    );
-    cache
-        .add_token_response(event, SystemTime::now())
-        .await
-        .map(drop)
+    support::add_app_token(cache, ENV, realm, secret).await
 }
 
 async fn find(cache: &TokenCache, realm: &str) -> Option<String> {

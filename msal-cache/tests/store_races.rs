@@ -2,17 +2,17 @@
 //! process wrote, and nothing this process wrote, may be lost.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
+mod support;
+
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::Duration,
 };
 
 use async_trait::async_trait;
 use msal_cache::{
     AccessKind, CacheAccess, CacheError, CacheStore, CredentialType, EntryQuery, TokenCache,
-    TokenEvent,
 };
-use msal_core::TokenResponse;
 use tokio::sync::Notify;
 
 /// A store like `FileCacheStore`: a versioned blob, and `load` returns `None` when the version
@@ -52,25 +52,8 @@ impl CacheStore for VersionedStore {
     }
 }
 
-fn event(realm: &str) -> (TokenResponse, String) {
-    let mut response = TokenResponse::default();
-    response.access_token = format!("at-{realm}").into();
-    response.expires_in = Some(3600);
-    (response, realm.to_owned())
-}
-
 async fn add(cache: &TokenCache, realm: &str) {
-    let (response, realm) = event(realm);
-    let event = TokenEvent::new(
-        "client",
-        "login.example",
-        realm,
-        ["api/.default"],
-        &response,
-        "client_credentials",
-    );
-    cache
-        .add_token_response(event, SystemTime::now())
+    support::add_app_token(cache, "login.example", realm, &format!("at-{realm}"))
         .await
         .unwrap();
 }

@@ -62,18 +62,7 @@ fn ensure_msal_python(root: &Path) -> Result<std::path::PathBuf, String> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !has_msal {
-        crate::step("pip install msal==1.39.0", {
-            let mut c = Command::new(&python);
-            c.args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "msal==1.39.0",
-            ]);
-            c
-        })?;
+        pip_install(&python, &["msal==1.39.0"])?;
     }
     Ok(python)
 }
@@ -116,21 +105,7 @@ pub(crate) fn msal_extensions_python(root: &Path) -> Option<std::path::PathBuf> 
             c
         },
     )
-    .and_then(|()| {
-        crate::step("pip install msal-extensions==1.3.1", {
-            let mut c = Command::new(&python);
-            c.args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "msal==1.39.0",
-                "msal-extensions==1.3.1",
-            ]);
-            c
-        })
-    });
+    .and_then(|()| pip_install(&python, &["msal==1.39.0", "msal-extensions==1.3.1"]));
     match made {
         Ok(()) if imports(&python, check) => Some(python),
         _ => {
@@ -138,6 +113,22 @@ pub(crate) fn msal_extensions_python(root: &Path) -> Option<std::path::PathBuf> 
             None
         }
     }
+}
+
+/// `pip install` of exact versions into the venv of `python`, as a named step.
+fn pip_install(python: &Path, packages: &[&str]) -> Result<(), String> {
+    crate::step(&format!("pip install {}", packages.join(" ")), {
+        let mut c = Command::new(python);
+        c.args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(packages);
+        c
+    })
 }
 
 fn imports(python: &Path, code: &str) -> bool {
