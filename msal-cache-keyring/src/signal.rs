@@ -16,7 +16,7 @@ use std::{
     io,
     path::{Path, PathBuf},
     sync::atomic::{AtomicBool, Ordering},
-    time::SystemTime,
+    time::{Duration, SystemTime},
 };
 
 use async_trait::async_trait;
@@ -67,7 +67,13 @@ impl CacheStore for SignalledStore {
         // The signal is looked at before the slot is read, so a save that lands in between is
         // read now and read again next time, never missed.
         let signalled = self.signal.load(access).await?.is_some();
-        if !signalled && self.in_sync.load(Ordering::Acquire) {
+        // msal-extensions touches the file with the kernel's clock, whose modification times
+        // step every few milliseconds (a second on some file systems): two of its saves in one
+        // step leave one stamp. A write must not save over the second, so while the signal is
+        // that recent, a write reads the slot whatever the stamp says.
+        let stamp_may_hide_a_save =
+            access.kind == AccessKind::Write && touched_within(&self.signal_path, COARSE_MTIME);
+        if !signalled && !stamp_may_hide_a_save && self.in_sync.load(Ordering::Acquire) {
             return Ok(None);
         }
         // Until a read succeeds with data the cache can load, every load reads the slot again:
@@ -105,6 +111,21 @@ impl CacheStore for SignalledStore {
     async fn lock(&self, access: &CacheAccess) -> Result<CacheLock, CacheError> {
         self.signal.lock(access).await
     }
+}
+
+/// How coarse a file system's modification times may be (ext4 and tmpfs step with the kernel's
+/// tick, a few milliseconds; some file systems by the second, FAT by two).
+const COARSE_MTIME: Duration = Duration::from_secs(2);
+
+/// Whether `path` was modified less than `window` ago (or, by its clock, in the future).
+fn touched_within(path: &Path, window: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .is_ok_and(|modified| {
+            SystemTime::now()
+                .duration_since(modified)
+                .map_or(true, |age| age < window)
+        })
 }
 
 /// Creates the file if need be (mode 0600, its directory too) and sets its modification time to
@@ -218,6 +239,25 @@ mod tests {
         let reads = slot.reads.load(Ordering::SeqCst);
         assert_eq!(store.load(&read()).await.unwrap(), None);
         assert_eq!(slot.reads.load(Ordering::SeqCst), reads);
+    }
+
+    #[tokio::test]
+    async fn a_write_reads_the_slot_while_the_signal_is_too_recent_to_tell_saves_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (slot, store) = store(&dir);
+        store.save(&read(), "{\"Account\": {}}").await.unwrap();
+        assert!(store.load(&read()).await.unwrap().is_some());
+        assert_eq!(store.load(&read()).await.unwrap(), None);
+        // Another process saved within the same coarse time step: the stamp did not move.
+        *slot.data.lock().unwrap() = Some(b"{\"IdToken\": {}}".to_vec());
+        // A read may serve what memory has for now...
+        assert_eq!(store.load(&read()).await.unwrap(), None);
+        // ...but a write, about to save, reads the slot again.
+        let write = CacheAccess::new(AccessKind::Write, "", "client");
+        assert_eq!(
+            store.load(&write).await.unwrap().as_deref(),
+            Some("{\"IdToken\": {}}")
+        );
     }
 
     #[tokio::test]
