@@ -5,7 +5,10 @@
 use async_trait::async_trait;
 use security_framework::passwords;
 
-use crate::{KeyringBackend, KeyringError, signal::SecretSlot};
+use crate::{
+    KeyringBackend, KeyringError,
+    signal::{SecretSlot, SlotRead},
+};
 
 const BACKEND: KeyringBackend = KeyringBackend::Keychain;
 /// `errSecItemNotFound` (Security.framework's SecBase.h).
@@ -31,10 +34,10 @@ impl KeychainSlot {
 // the first time an app asks for an item another app made.
 #[async_trait]
 impl SecretSlot for KeychainSlot {
-    async fn read(&self) -> Result<Option<Vec<u8>>, KeyringError> {
+    async fn read(&self, _may_prompt: bool) -> Result<SlotRead, KeyringError> {
         match passwords::get_generic_password(&self.service, &self.account) {
-            Ok(data) => Ok(Some(data)),
-            Err(e) if e.code() == ITEM_NOT_FOUND => Ok(None),
+            Ok(data) => Ok(SlotRead::Found(data)),
+            Err(e) if e.code() == ITEM_NOT_FOUND => Ok(SlotRead::Missing),
             Err(e) => Err(KeyringError::backend(BACKEND, e)),
         }
     }

@@ -13,7 +13,10 @@ use std::{collections::HashMap, future::Future, time::Duration};
 use async_trait::async_trait;
 use secret_service::{EncryptionType, Error as SsError, SecretService};
 
-use crate::{KeyringBackend, KeyringError, signal::SecretSlot};
+use crate::{
+    KeyringBackend, KeyringError,
+    signal::{SecretSlot, SlotRead},
+};
 
 const BACKEND: KeyringBackend = KeyringBackend::SecretService;
 /// libsecret's content type for passwords.
@@ -114,29 +117,34 @@ async fn service() -> Result<SecretService<'static>, KeyringError> {
 
 #[async_trait]
 impl SecretSlot for SecretServiceSlot {
-    async fn read(&self) -> Result<Option<Vec<u8>>, KeyringError> {
+    async fn read(&self, may_prompt: bool) -> Result<SlotRead, KeyringError> {
         let service = service().await?;
         let mut found = bounded(CALL_TIMEOUT, service.search_items(self.attributes())).await?;
         if found.unlocked.is_empty() && found.locked.is_empty() {
             // Some services (KeePassXC) list nothing while their database is locked: "no item"
             // would then read as an empty cache, and the next save would replace the real one.
-            // Unlock, and look again.
             let collection = bounded(CALL_TIMEOUT, service.get_default_collection()).await?;
             if !bounded(CALL_TIMEOUT, collection.is_locked()).await? {
-                return Ok(None);
+                return Ok(SlotRead::Missing);
+            }
+            if !may_prompt {
+                return Ok(SlotRead::Locked);
             }
             bounded(UNLOCK_TIMEOUT, collection.unlock()).await?;
             found = bounded(CALL_TIMEOUT, service.search_items(self.attributes())).await?;
         }
         let item = match (found.unlocked.first(), found.locked.first()) {
             (Some(item), _) => item,
+            (None, Some(_)) if !may_prompt => return Ok(SlotRead::Locked),
             (None, Some(item)) => {
                 bounded(UNLOCK_TIMEOUT, item.unlock()).await?;
                 item
             }
-            (None, None) => return Ok(None),
+            (None, None) => return Ok(SlotRead::Missing),
         };
-        bounded(CALL_TIMEOUT, item.get_secret()).await.map(Some)
+        bounded(CALL_TIMEOUT, item.get_secret())
+            .await
+            .map(SlotRead::Found)
     }
 
     async fn write(&self, data: &[u8]) -> Result<(), KeyringError> {

@@ -26,11 +26,24 @@ use msal_cache::{
 
 use crate::KeyringError;
 
+/// What reading a [`SecretSlot`] found.
+#[derive(Debug)]
+pub(crate) enum SlotRead {
+    /// The stored cache.
+    Found(Vec<u8>),
+    /// Nothing stored (yet).
+    Missing,
+    /// Locked, and the caller may not show an unlock prompt.
+    Locked,
+}
+
 /// A keyring item holding the whole serialized cache.
 #[async_trait]
 pub(crate) trait SecretSlot: Send + Sync + fmt::Debug {
-    /// The stored cache; `None` while nothing was stored.
-    async fn read(&self) -> Result<Option<Vec<u8>>, KeyringError>;
+    /// The stored cache. A locked keyring is unlocked (which may prompt the user) only when
+    /// `may_prompt`: a lookup must not wait on a prompt nobody may see, a write section must
+    /// not save without having read.
+    async fn read(&self, may_prompt: bool) -> Result<SlotRead, KeyringError>;
     /// Stores the cache, replacing what was there.
     async fn write(&self, data: &[u8]) -> Result<(), KeyringError>;
 }
@@ -79,15 +92,17 @@ impl CacheStore for SignalledStore {
         // Until a read succeeds with data the cache can load, every load reads the slot again:
         // a failed read must not leave the store believing it has the latest version.
         self.in_sync.store(false, Ordering::Release);
-        let text = match self.slot.read().await? {
-            None if self.loaded_once.load(Ordering::Acquire) => {
+        let text = match self.slot.read(access.kind == AccessKind::Write).await? {
+            // A lookup serves memory until a write section unlocks it.
+            SlotRead::Locked => return Ok(None),
+            SlotRead::Missing if self.loaded_once.load(Ordering::Acquire) => {
                 // The item was there and is gone (deleted by hand): memory is the best copy
                 // left, and the next save writes it back.
                 self.in_sync.store(true, Ordering::Release);
                 return Ok(None);
             }
-            None => String::new(),
-            Some(bytes) => match String::from_utf8(bytes) {
+            SlotRead::Missing => String::new(),
+            SlotRead::Found(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => return unreadable(access, "the keyring item is not UTF-8"),
             },
@@ -194,7 +209,7 @@ mod tests {
 
     #[async_trait]
     impl SecretSlot for &'static FakeSlot {
-        async fn read(&self) -> Result<Option<Vec<u8>>, KeyringError> {
+        async fn read(&self, _may_prompt: bool) -> Result<SlotRead, KeyringError> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             if self.fail_next_read.swap(false, Ordering::SeqCst) {
                 return Err(KeyringError::backend(
@@ -202,7 +217,10 @@ mod tests {
                     "the daemon went away",
                 ));
             }
-            Ok(self.data.lock().unwrap().clone())
+            Ok(match self.data.lock().unwrap().clone() {
+                Some(data) => SlotRead::Found(data),
+                None => SlotRead::Missing,
+            })
         }
         async fn write(&self, data: &[u8]) -> Result<(), KeyringError> {
             *self.data.lock().unwrap() = Some(data.to_vec());

@@ -222,9 +222,9 @@ impl KeyringCacheStore {
 
     /// The name of the kernel key that seals the cache file with
     /// [`KeyringBackend::KernelKeyring`]: `msal-rs:token-cache:` and the SHA-256 hex of the
-    /// location's canonical path (its directory with symbolic links and `..` resolved), so
-    /// every spelling of one file names one key. `keyctl search %:_persistent.<uid> user <name>` finds it; unlinking it
-    /// forgets the cache.
+    /// location's canonical path (symbolic links and `..` resolved as far as the path exists),
+    /// so every spelling of one file names one key. `keyctl search %:_persistent.<uid> user
+    /// <name>` finds it; unlinking it forgets the cache.
     pub fn kernel_key_description(&self) -> String {
         format!(
             "msal-rs:token-cache:{}",
@@ -349,15 +349,24 @@ impl KeyringCacheStore {
     }
 }
 
-/// `path` with its directory canonicalized (the file itself may not exist yet); as absolute as
-/// can be when the directory does not exist either.
+/// `path` made absolute with its longest existing ancestor canonicalized (symbolic links and
+/// `..` resolved), the rest appended as written: the same name whether or not the directory
+/// exists yet.
 fn canonical(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
-            .map(|dir| dir.join(name))
-            .unwrap_or(absolute),
-        _ => absolute,
+    let mut rest = Vec::new();
+    let mut ancestor = absolute.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(ancestor) {
+            return rest.iter().rev().fold(real, |path, part| path.join(part));
+        }
+        match (ancestor.parent(), ancestor.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                ancestor = parent;
+            }
+            _ => return absolute,
+        }
     }
 }
 

@@ -322,6 +322,11 @@ async fn every_spelling_of_one_file_names_one_key() {
         direct.kernel_key_description(),
         through_link.kernel_key_description()
     );
+    // A directory that does not exist yet names the same key before and after it is made.
+    let not_yet = |root: &Path| sealed_store(&root.join("later").join("cache.bin"));
+    let before = not_yet(&dir.path().join("link")).kernel_key_description();
+    std::fs::create_dir(real.join("later")).unwrap();
+    assert_eq!(before, not_yet(&real).kernel_key_description());
 
     add(&TokenCache::with_store(direct), "tenant-a", "at-a")
         .await

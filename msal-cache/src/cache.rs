@@ -77,8 +77,8 @@ struct Inner {
     clears_requested: AtomicU64,
     clears_saved: AtomicU64,
     store: Option<Box<dyn CacheStore>>,
-    /// Reads hold it shared from the store's `load` until what it returned is applied; write
-    /// sections exclusive (see [`StoreGate`]).
+    /// Held by a read from the store's `load` until what it returned is applied, and by a
+    /// write section from its load to its save: one at a time (see [`StoreGate`]).
     gate: StoreGate,
 }
 
@@ -185,7 +185,9 @@ impl TokenCache {
     /// list) is reset: writes refuse to replace such data with [`CacheError::Deserialize`], so
     /// that no refresh token is lost by accident.
     pub fn clear(&self) {
-        self.write_state().clear();
+        let mut state = self.write_state();
+        state.clear();
+        // Counted under the lock, so a load applying under it sees the clear or comes before it.
         self.inner.clears_requested.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -203,6 +205,7 @@ impl TokenCache {
     // ---- store orchestration ----
 
     async fn load(&self, store: &dyn CacheStore, access: &CacheAccess) -> Result<(), CacheError> {
+        let clears = self.inner.clears_requested.load(Ordering::Acquire);
         let Some(blob) = store.load(access).await? else {
             return Ok(());
         };
@@ -226,6 +229,10 @@ impl TokenCache {
             },
         };
         let mut state = self.write_state();
+        if self.inner.clears_requested.load(Ordering::Acquire) != clears {
+            // Cleared while the store was read: memory is authoritative until a write saves it.
+            return Ok(());
+        }
         if store.partitioned() {
             let changed = state.changed;
             state.replace_partition(&access.partition_key, incoming);
@@ -242,8 +249,12 @@ impl TokenCache {
         if let Some(store) = self.inner.store.as_deref()
             && self.pending_clear().is_none()
         {
-            let _gate = self.inner.gate.read().await;
-            self.load(store, &access()).await?;
+            let _turn = self.inner.gate.enter().await;
+            // A clear made while this waited makes memory authoritative: loading now would
+            // bring back what it removed.
+            if self.pending_clear().is_none() {
+                self.load(store, &access()).await?;
+            }
         }
         Ok(())
     }
@@ -260,7 +271,7 @@ impl TokenCache {
         let _lock = store.lock(&access).await?;
         // After the store's lock: reads of this cache wait only for the section itself, not
         // for another process's writer.
-        let _gate = self.inner.gate.write().await;
+        let _turn = self.inner.gate.enter().await;
         let pending_clear = self.pending_clear();
         if pending_clear.is_none() {
             self.load(store, &access).await?;

@@ -1,51 +1,34 @@
-//! [`StoreGate`]: keeps a read's load-and-apply from interleaving with a write section of the
-//! same cache.
+//! [`StoreGate`]: one load-and-apply or write section of a cache's store at a time.
 //!
 //! A store remembers what it handed out (`FileCacheStore` the file's stamp, the keyring store
-//! the signal file's), so `load` returns `None` when nothing changed since. Between a read's
-//! `load` and the moment the cache applies what it returned, the store already counts that
-//! version as seen while memory does not have it yet. A write section of the same cache that
-//! ran in that window would get `None`, save memory without the other process's change, and
-//! then the read would apply the older version over the write's change: both lost. Reads hold
-//! the gate shared (they may run together), write sections exclusive, so the window is closed.
+//! the signal file's), so `load` returns `None` when nothing changed since. Between a `load` and
+//! the moment the cache applies what it returned, the store already counts that version as seen
+//! while memory does not have it yet. Anything else that ran in that window could lose a
+//! change for good:
 //!
-//! Writers go first: while one waits, new readers wait too, so a stream of lookups cannot keep
-//! a write out. Runtime-agnostic (only std and wakers), like `msal_core`'s single-flight.
+//! - a write section got `None`, saved memory without the other process's change, and the read
+//!   then applied the older version over the write's change;
+//! - a second read loaded a newer version and applied it first, and the older one applied last
+//!   left memory behind a version the store counts as seen, which the next write saved over.
+//!
+//! So loads with their apply, and write sections, take turns. Lookups themselves still run in
+//! parallel on the state's lock; only the store's `load` (a `stat` for a file) waits its turn.
+//! Runtime-agnostic (only std and wakers), like `msal_core`'s single-flight; a future dropped
+//! while waiting leaves nothing behind.
 
 use std::{
     future::poll_fn,
-    sync::{
-        Mutex, MutexGuard,
-        atomic::{AtomicBool, Ordering},
-    },
-    task::{Context, Poll, Waker},
+    sync::{Mutex, MutexGuard},
+    task::{Poll, Waker},
 };
 
 #[derive(Debug, Default)]
 struct GateState {
-    readers: usize,
-    writer: bool,
-    writers_waiting: usize,
+    held: bool,
     wakers: Vec<Waker>,
 }
 
-impl GateState {
-    fn park(&mut self, cx: &Context<'_>) {
-        if !self.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            self.wakers.push(cx.waker().clone());
-        }
-    }
-
-    /// Wakes every waiter: each looks again (the gate is held for microseconds, and waiters
-    /// are few, so waking all is simpler than choosing).
-    fn wake_all(&mut self) {
-        for waker in self.wakers.drain(..) {
-            waker.wake();
-        }
-    }
-}
-
-/// A readers-writer gate for async code that holds no lock while waiting.
+/// An async mutex without data: the turn to load-and-apply or write.
 #[derive(Debug, Default)]
 pub(crate) struct StoreGate {
     state: Mutex<GateState>,
@@ -56,152 +39,105 @@ impl StoreGate {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Shared: waits while a write section runs or waits.
-    pub(crate) async fn read(&self) -> ReadGuard<'_> {
+    /// Waits for the turn; it is held until the guard drops.
+    pub(crate) async fn enter(&self) -> GateGuard<'_> {
         poll_fn(|cx| {
             let mut state = self.state();
-            if state.writer || state.writers_waiting > 0 {
-                state.park(cx);
+            if state.held {
+                if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    state.wakers.push(cx.waker().clone());
+                }
                 return Poll::Pending;
             }
-            state.readers += 1;
+            state.held = true;
             Poll::Ready(())
         })
         .await;
-        ReadGuard { gate: self }
-    }
-
-    /// Exclusive: waits for the readers inside to leave and for any other write section.
-    pub(crate) async fn write(&self) -> WriteGuard<'_> {
-        let waiting = WaitingWriter::new(self);
-        poll_fn(|cx| {
-            let mut state = self.state();
-            if state.writer || state.readers > 0 {
-                state.park(cx);
-                return Poll::Pending;
-            }
-            state.writer = true;
-            state.writers_waiting -= 1;
-            waiting.acquired.store(true, Ordering::Relaxed);
-            Poll::Ready(())
-        })
-        .await;
-        WriteGuard { gate: self }
+        GateGuard { gate: self }
     }
 }
 
-/// Counts a writer as waiting until it gets in, or gives up (its future dropped): then the
-/// readers it held back are let go.
-struct WaitingWriter<'a> {
-    gate: &'a StoreGate,
-    /// Written and read under the gate's mutex (an atomic only so the future stays `Send`).
-    acquired: AtomicBool,
-}
-
-impl<'a> WaitingWriter<'a> {
-    fn new(gate: &'a StoreGate) -> Self {
-        gate.state().writers_waiting += 1;
-        Self {
-            gate,
-            acquired: AtomicBool::new(false),
-        }
-    }
-}
-
-impl Drop for WaitingWriter<'_> {
-    fn drop(&mut self) {
-        let mut state = self.gate.state();
-        if !self.acquired.load(Ordering::Relaxed) {
-            state.writers_waiting -= 1;
-            state.wake_all();
-        }
-    }
-}
-
-/// A reader inside the gate.
+/// The turn, given back when dropped.
 #[derive(Debug)]
-pub(crate) struct ReadGuard<'a> {
+pub(crate) struct GateGuard<'a> {
     gate: &'a StoreGate,
 }
 
-impl Drop for ReadGuard<'_> {
+impl Drop for GateGuard<'_> {
     fn drop(&mut self) {
-        let mut state = self.gate.state();
-        state.readers -= 1;
-        if state.readers == 0 {
-            state.wake_all();
+        let waiting = {
+            let mut state = self.gate.state();
+            state.held = false;
+            std::mem::take(&mut state.wakers)
+        };
+        // Every waiter looks again (one gets the turn, the others park again), woken outside
+        // the mutex so that a waker that runs its task at once cannot deadlock on it.
+        for waker in waiting {
+            waker.wake();
         }
-    }
-}
-
-/// The write section inside the gate.
-#[derive(Debug)]
-pub(crate) struct WriteGuard<'a> {
-    gate: &'a StoreGate,
-}
-
-impl Drop for WriteGuard<'_> {
-    fn drop(&mut self) {
-        let mut state = self.gate.state();
-        state.writer = false;
-        state.wake_all();
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::{future::Future, pin::pin};
+    use std::{
+        future::Future,
+        pin::pin,
+        sync::{
+            Arc,
+            atomic::{AtomicUsize, Ordering},
+        },
+        task::{Context, Wake},
+    };
 
     use super::*;
 
-    /// Polls once with a waker that does nothing.
-    fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-        future.poll(&mut Context::from_waker(Waker::noop()))
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn poll_with<F: Future>(future: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(waker))
     }
 
     #[test]
-    fn readers_share_and_a_writer_waits_for_them() {
+    fn one_turn_at_a_time_and_waiters_are_woken_when_it_ends() {
         let gate = StoreGate::default();
-        let Poll::Ready(first) = poll_once(pin!(gate.read())) else {
-            panic!("the first reader waited");
+        let counter = Arc::new(CountingWaker::default());
+        let waker = Waker::from(counter.clone());
+        let Poll::Ready(first) = poll_with(pin!(gate.enter()), &waker) else {
+            panic!("a free gate made the first caller wait");
         };
-        let Poll::Ready(second) = poll_once(pin!(gate.read())) else {
-            panic!("readers do not share");
-        };
-        let mut writer = pin!(gate.write());
-        assert!(poll_once(writer.as_mut()).is_pending());
+        let mut second = pin!(gate.enter());
+        assert!(poll_with(second.as_mut(), &waker).is_pending());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 0);
         drop(first);
-        assert!(
-            poll_once(writer.as_mut()).is_pending(),
-            "one reader is still in"
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            1,
+            "the waiter was not woken"
         );
-        drop(second);
-        assert!(poll_once(writer.as_mut()).is_ready());
+        assert!(poll_with(second.as_mut(), &waker).is_ready());
     }
 
     #[test]
-    fn a_waiting_writer_holds_new_readers_back_until_it_is_done_or_gives_up() {
+    fn a_waiter_that_gives_up_leaves_the_gate_usable() {
         let gate = StoreGate::default();
-        let Poll::Ready(reader) = poll_once(pin!(gate.read())) else {
-            panic!("the first reader waited");
+        let waker = Waker::noop();
+        let Poll::Ready(held) = poll_with(pin!(gate.enter()), waker) else {
+            panic!("a free gate made the first caller wait");
         };
-        let mut writer = Box::pin(gate.write());
-        assert!(poll_once(writer.as_mut()).is_pending());
-        assert!(
-            poll_once(pin!(gate.read())).is_pending(),
-            "a reader got in ahead of a waiting writer"
-        );
-        // The writer gives up: readers are let in again.
-        drop(writer);
-        assert!(poll_once(pin!(gate.read())).is_ready());
-        drop(reader);
-
-        let Poll::Ready(write) = poll_once(pin!(gate.write())) else {
-            panic!("the gate is free");
-        };
-        assert!(poll_once(pin!(gate.read())).is_pending());
-        assert!(poll_once(pin!(gate.write())).is_pending());
-        drop(write);
-        assert!(poll_once(pin!(gate.read())).is_ready());
+        {
+            let abandoned = pin!(gate.enter());
+            assert!(poll_with(abandoned, waker).is_pending());
+        }
+        drop(held);
+        assert!(poll_with(pin!(gate.enter()), waker).is_ready());
     }
 }

@@ -1,4 +1,4 @@
-//! A read of the store and a write section of the same cache, interleaved: nothing another
+//! Reads of the store and write sections of the same cache, interleaved: nothing another
 //! process wrote, and nothing this process wrote, may be lost.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
@@ -86,6 +86,10 @@ async fn a_write_during_a_reads_load_loses_neither_change() {
         async move { add(&cache, "b").await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !writer.is_finished(),
+        "the write section ran between the read's load and its apply"
+    );
     release.notify_one();
     reader.await.unwrap();
     writer.await.unwrap();
@@ -100,4 +104,45 @@ async fn a_write_during_a_reads_load_loses_neither_change() {
         "this process's token was lost: {saved}"
     );
     assert_eq!(cache.count(CredentialType::AccessToken), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_load_is_never_applied_over_a_newer_one() {
+    let store = Arc::new(VersionedStore::default());
+    let other = TokenCache::new();
+    add(&other, "a").await;
+    *store.blob.lock().unwrap() = (other.serialize(), 1);
+
+    let cache = Arc::new(TokenCache::with_store(store.clone()));
+    let (entered, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    *store.hold_next_read.lock().unwrap() = Some((entered.clone(), release.clone()));
+    let count = |cache: Arc<TokenCache>| async move {
+        cache
+            .search(&EntryQuery::new(CredentialType::AccessToken))
+            .await
+            .unwrap()
+            .len()
+    };
+    let first = tokio::spawn(count(cache.clone()));
+    entered.notified().await;
+    // The first read holds version 1; the other process saves version 2 (tokens a and b), and
+    // a second read of this cache starts.
+    add(&other, "b").await;
+    *store.blob.lock().unwrap() = (other.serialize(), 2);
+    let second = tokio::spawn(count(cache.clone()));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    release.notify_one();
+    first.await.unwrap();
+    assert_eq!(second.await.unwrap(), 2);
+    assert_eq!(
+        cache.count(CredentialType::AccessToken),
+        2,
+        "version 1 was applied over version 2"
+    );
+    // And the next write keeps both.
+    add(&cache, "c").await;
+    let saved = store.blob.lock().unwrap().0.clone();
+    for token in ["at-a", "at-b", "at-c"] {
+        assert!(saved.contains(token), "{token} was lost: {saved}");
+    }
 }

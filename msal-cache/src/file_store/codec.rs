@@ -32,8 +32,9 @@ impl fmt::Debug for Decoded {
 ///
 /// The store keeps its lock, atomic writes, change detection and its rule for unreadable files:
 /// an `Err` from [`decode`](Self::decode) is an unreadable file (a read serves memory, a write
-/// refuses to replace it), while [`Decoded::Unrecoverable`] is a file whose contents are gone. `encode` runs
-/// under the store's cross-process lock, so it may create a key that other processes will find.
+/// refuses to replace it), while [`Decoded::Unrecoverable`] is a file whose contents are gone.
+/// `encode` runs under the store's cross-process lock, so it may create a key that other
+/// processes will find.
 pub trait FileCodec: Send + Sync + fmt::Debug {
     /// The bytes to write for the serialized cache `state`.
     ///
