@@ -173,6 +173,7 @@ pub(crate) fn package() -> Result<(), String> {
         .filter(|(_, _, publishable)| *publishable)
         .map(|(name, _, _)| name)
         .collect();
+    forget_unpacked_packages(&publishable);
     let mut c = crate::cargo();
     c.args(["package", "--allow-dirty", "--no-metadata"]);
     for name in &publishable {
@@ -185,6 +186,45 @@ pub(crate) fn package() -> Result<(), String> {
         ),
         c,
     )
+}
+
+/// Removes the copies of our crates that earlier `cargo package` runs unpacked into cargo's
+/// home. Packaging a workspace serves its crates from a temporary registry named after the
+/// checkout's path, and cargo unpacks each `.crate` once per registry and version: a second
+/// run from the same path would verify against the sources of the first (seen: a package
+/// check failing on code removed since). Only registries without a name (`-<hash>`, the
+/// temporary ones) are touched, never crates.io's.
+fn forget_unpacked_packages(names: &[String]) {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(sources) = home.map(|h| h.join("registry").join("src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for name in names {
+            let Ok(unpacked) = std::fs::read_dir(registry.path()) else {
+                continue;
+            };
+            for entry in unpacked.flatten() {
+                let file_name = entry.file_name();
+                let file_name = file_name.to_string_lossy();
+                let is_ours = file_name
+                    .strip_prefix(name.as_str())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()));
+                if is_ours {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
