@@ -8,13 +8,7 @@
 //! transfer over D-Bus is encrypted with the Secret Service's `dh-ietf1024-sha256-aes128-cbc-pkcs7`
 //! session, as libsecret does.
 
-use std::{
-    collections::HashMap,
-    fmt,
-    future::Future,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashMap, future::Future, time::Duration};
 
 use async_trait::async_trait;
 use secret_service::{EncryptionType, Error as SsError, SecretService};
@@ -35,23 +29,11 @@ const UNLOCK_TIMEOUT: Duration = Duration::from_secs(120);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One Secret Service item, found by its attributes.
+#[derive(Debug)]
 pub(crate) struct SecretServiceSlot {
     /// Includes `xdg:schema`.
     attributes: Vec<(String, String)>,
     label: String,
-    /// The connection and encrypted session, made on first use and kept (as libsecret keeps
-    /// one per process); dropped after any failure, so the next access connects afresh (the
-    /// daemon may have restarted).
-    connection: Mutex<Option<Arc<SecretService<'static>>>>,
-}
-
-impl fmt::Debug for SecretServiceSlot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SecretServiceSlot")
-            .field("attributes", &self.attributes)
-            .field("label", &self.label)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SecretServiceSlot {
@@ -66,7 +48,6 @@ impl SecretServiceSlot {
         Self {
             attributes: all,
             label: label.to_owned(),
-            connection: Mutex::new(None),
         }
     }
 
@@ -126,38 +107,18 @@ async fn bounded<T>(
     }
 }
 
-impl SecretServiceSlot {
-    fn connection(&self) -> std::sync::MutexGuard<'_, Option<Arc<SecretService<'static>>>> {
-        self.connection.lock().unwrap_or_else(|p| p.into_inner())
-    }
+/// A connection for one access (a D-Bus connection and an encrypted session: a few
+/// milliseconds, paid only when the cache changed or is written).
+async fn service() -> Result<SecretService<'static>, KeyringError> {
+    connect()
+        .await
+        .map_err(|e| KeyringError::backend(BACKEND, e))
+}
 
-    /// The kept connection, or a new one (a D-Bus connection and an encrypted session).
-    async fn service(&self) -> Result<Arc<SecretService<'static>>, KeyringError> {
-        if let Some(service) = self.connection().clone() {
-            return Ok(service);
-        }
-        let service = Arc::new(
-            connect()
-                .await
-                .map_err(|e| KeyringError::backend(BACKEND, e))?,
-        );
-        *self.connection() = Some(service.clone());
-        Ok(service)
-    }
-
-    /// Passes `result` on, forgetting the connection if it failed.
-    fn checked<T>(&self, result: Result<T, KeyringError>) -> Result<T, KeyringError> {
-        if result.is_err() {
-            *self.connection() = None;
-        }
-        result
-    }
-
-    async fn read_item(
-        &self,
-        service: &SecretService<'static>,
-        may_prompt: bool,
-    ) -> Result<SlotRead, KeyringError> {
+#[async_trait]
+impl SecretSlot for SecretServiceSlot {
+    async fn read(&self, may_prompt: bool) -> Result<SlotRead, KeyringError> {
+        let service = service().await?;
         let mut found = bounded(CALL_TIMEOUT, service.search_items(self.attributes())).await?;
         if found.unlocked.is_empty() && found.locked.is_empty() {
             // Some services (KeePassXC) list nothing while their database is locked: "no item"
@@ -186,11 +147,8 @@ impl SecretServiceSlot {
             .map(SlotRead::Found)
     }
 
-    async fn write_item(
-        &self,
-        service: &SecretService<'static>,
-        data: &[u8],
-    ) -> Result<(), KeyringError> {
+    async fn write(&self, data: &[u8]) -> Result<(), KeyringError> {
+        let service = service().await?;
         let collection = bounded(CALL_TIMEOUT, service.get_default_collection()).await?;
         bounded(UNLOCK_TIMEOUT, collection.ensure_unlocked()).await?;
         // `replace`: the item with the same attributes is updated in place, as libsecret does.
@@ -200,20 +158,5 @@ impl SecretServiceSlot {
         )
         .await
         .map(drop)
-    }
-}
-
-#[async_trait]
-impl SecretSlot for SecretServiceSlot {
-    async fn read(&self, may_prompt: bool) -> Result<SlotRead, KeyringError> {
-        let service = self.service().await?;
-        let result = self.read_item(&service, may_prompt).await;
-        self.checked(result)
-    }
-
-    async fn write(&self, data: &[u8]) -> Result<(), KeyringError> {
-        let service = self.service().await?;
-        let result = self.write_item(&service, data).await;
-        self.checked(result)
     }
 }
