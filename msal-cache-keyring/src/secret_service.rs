@@ -108,7 +108,10 @@ async fn bounded<T>(
 }
 
 /// A connection for one access (a D-Bus connection and an encrypted session: a few
-/// milliseconds, paid only when the cache changed or is written).
+/// milliseconds, paid only when the cache changed or is written). Not kept: zbus runs a
+/// connection's reader on the tokio runtime that made it, and a store may be shared by apps
+/// on different runtimes (the blocking API gives each its own), where a kept connection would
+/// wait for replies until that other runtime runs again.
 async fn service() -> Result<SecretService<'static>, KeyringError> {
     connect()
         .await
