@@ -14,7 +14,7 @@ use std::{
     fmt,
     fs::{self, OpenOptions},
     io,
-    path::{Path, PathBuf},
+    path::Path,
     sync::atomic::{AtomicBool, Ordering},
     time::{Duration, SystemTime},
 };
@@ -54,7 +54,6 @@ pub(crate) struct SignalledStore {
     slot: Box<dyn SecretSlot>,
     /// Only for its lock and its change detection: it never writes the signal file.
     signal: FileCacheStore,
-    signal_path: PathBuf,
     /// Whether the last read of the slot succeeded with data the cache could load. Until then
     /// every load reads the slot, whatever the signal file says.
     in_sync: AtomicBool,
@@ -66,7 +65,6 @@ impl SignalledStore {
     pub(crate) fn new(slot: Box<dyn SecretSlot>, signal: FileCacheStore) -> Self {
         Self {
             slot,
-            signal_path: signal.path().to_path_buf(),
             signal: signal.codec(SignalOnly),
             in_sync: AtomicBool::new(false),
             loaded_once: AtomicBool::new(false),
@@ -85,7 +83,7 @@ impl CacheStore for SignalledStore {
         // step leave one stamp. A write must not save over the second, so while the signal is
         // that recent, a write reads the slot whatever the stamp says.
         let stamp_may_hide_a_save =
-            access.kind == AccessKind::Write && touched_within(&self.signal_path, COARSE_MTIME);
+            access.kind == AccessKind::Write && touched_within(self.signal.path(), COARSE_MTIME);
         if !signalled && !stamp_may_hide_a_save && self.in_sync.load(Ordering::Acquire) {
             return Ok(None);
         }
@@ -117,8 +115,9 @@ impl CacheStore for SignalledStore {
 
     async fn save(&self, _access: &CacheAccess, state: &str) -> Result<(), CacheError> {
         self.slot.write(state.as_bytes()).await?;
-        touch(&self.signal_path).map_err(|source| CacheError::Io {
-            path: self.signal_path.display().to_string(),
+        let path = self.signal.path();
+        touch(path).map_err(|source| CacheError::Io {
+            path: path.display().to_string(),
             source,
         })
     }
