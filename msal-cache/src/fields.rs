@@ -421,15 +421,18 @@ impl FieldsBuilder {
         self.takes_secret && *name == Name::Known(Known::Secret)
     }
 
+    /// The secret the view takes, read as a string.
+    pub(crate) fn push_secret(&mut self, name: Name, secret: String) {
+        self.secret = Some(secret);
+        self.push(name, FieldValue::Secret);
+    }
+
     /// A field whose value is a whole JSON value: the secret the view takes (a string, for the
     /// kinds that hold one) is taken out, anything else is kept as by
     /// [`FieldValue::from_value`].
     pub(crate) fn push_value(&mut self, name: Name, value: Value) {
         match value {
-            Value::String(secret) if self.wants_secret(&name) => {
-                self.secret = Some(secret);
-                self.push(name, FieldValue::Secret);
-            }
+            Value::String(secret) if self.wants_secret(&name) => self.push_secret(name, secret),
             other => {
                 let value = FieldValue::from_value(name.known(), other);
                 self.push(name, value);

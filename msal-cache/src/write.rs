@@ -405,7 +405,7 @@ impl CacheState {
         let ids: Vec<EntryId> = match home {
             Some(home) => self
                 .user(home)
-                .map(|u| u.access_tokens.clone())
+                .map(|u| u.access_tokens.to_vec())
                 .unwrap_or_default(),
             None => self
                 .app_access_tokens(app_partition_hash(client_id, environment, realm))
@@ -466,9 +466,9 @@ impl CacheState {
         let candidates: Vec<EntryId> = user
             .access_tokens
             .iter()
-            .chain(&user.refresh_tokens)
-            .chain(&user.id_tokens)
-            .chain(&user.accounts)
+            .chain(user.refresh_tokens.iter())
+            .chain(user.id_tokens.iter())
+            .chain(user.accounts.iter())
             .copied()
             .collect();
         let mut removed = 0;

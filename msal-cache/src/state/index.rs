@@ -156,7 +156,7 @@ impl CacheState {
                     &mut user.id_tokens,
                     &mut user.accounts,
                 ] {
-                    list.retain(|x| *x != id);
+                    list.remove(id);
                 }
                 if user.is_empty() {
                     index.users.remove(home);

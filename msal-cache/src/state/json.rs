@@ -1,9 +1,7 @@
 //! The cache's JSON: parsing straight into the slab and index, and writing it back (whole or one
 //! partition) with each entry's secret restored.
 
-use std::fmt;
-
-use std::sync::Arc;
+use std::{borrow::Cow, fmt, sync::Arc};
 
 use serde::{
     Deserialize as _,
@@ -19,7 +17,31 @@ use crate::{
 };
 
 /// Reads the top-level object: known sections entry by entry, others as `Value`s.
-pub(super) struct TopLevel<'a>(pub(super) &'a mut CacheState);
+pub(super) struct TopLevel<'a> {
+    pub(super) state: &'a mut CacheState,
+    pub(super) strings: StringRead<'a>,
+}
+
+/// How an entry's secret and key are read.
+///
+/// A secret is most of a cache's bytes (a JWT of 1 to 2 KB per token) and an entry's key is
+/// the next longest string. serde_json's string reader looks at each eight bytes at a time to
+/// find the closing quote, a backslash or a control character. Its byte-string reader finds the
+/// quote and backslashes with `memchr`'s SIMD search instead and leaves control characters
+/// alone; [`StringRead::Fast`] reads secrets and keys that way, checks for control characters
+/// itself in one vectorised pass, and takes the `&str` from the document it was given (the
+/// bytes lie between two ASCII quotes of a `&str`, so no UTF-8 check is needed). Anything that
+/// read does not accept (a secret that is not a string, a control character, an escape that
+/// decodes to something that is not UTF-8) fails the parse, and the document is read again
+/// with [`StringRead::Strict`], serde_json's own string reader, whose result or error is the
+/// answer. So the fast read never accepts what the strict one would not, nor reads anything
+/// differently: it only skips work on the files every MSAL writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum StringRead<'j> {
+    /// The document being read, which the secrets are slices of.
+    Fast(&'j str),
+    Strict,
+}
 
 impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
     type Value = ();
@@ -40,24 +62,25 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                 Some(kind) => {
                     // A repeated section merges into the first (its entries are upserts) and
                     // keeps the first one's place.
-                    if !self.0.sections[kind.index()].present {
-                        self.0.section_order.push(SectionName::Known(kind));
+                    if !self.state.sections[kind.index()].present {
+                        self.state.section_order.push(SectionName::Known(kind));
                     }
-                    self.0.sections[kind.index()].present = true;
+                    self.state.sections[kind.index()].present = true;
                     map.next_value_seed(SectionEntries {
-                        state: &mut *self.0,
+                        state: &mut *self.state,
                         kind,
                         interner: &mut interner,
+                        strings: self.strings,
                     })?;
                 }
                 None => {
                     let value: Value = map.next_value()?;
                     // A repeated name keeps its first place and its last value, as for fields.
-                    if !self.0.unknown_sections.contains_key(&name) {
+                    if !self.state.unknown_sections.contains_key(&name) {
                         let order = SectionName::Unknown(name.clone());
-                        self.0.section_order.push(order);
+                        self.state.section_order.push(order);
                     }
-                    self.0.unknown_sections.insert(name, value);
+                    self.state.unknown_sections.insert(name, value);
                 }
             }
         }
@@ -70,6 +93,7 @@ struct SectionEntries<'a> {
     state: &'a mut CacheState,
     kind: CredentialType,
     interner: &'a mut Interner,
+    strings: StringRead<'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for SectionEntries<'_> {
@@ -89,10 +113,18 @@ impl<'de> Visitor<'de> for SectionEntries<'_> {
         )
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(SharedStr)? {
+        loop {
+            let key = match self.strings {
+                StringRead::Fast(json) => map
+                    .next_key_seed(FastStr(json))?
+                    .map(|key| Arc::<str>::from(&*key)),
+                StringRead::Strict => map.next_key_seed(SharedStr)?,
+            };
+            let Some(key) = key else { break };
             let (body, secret) = map.next_value_seed(EntrySeed {
                 kind: self.kind,
                 interner: &mut *self.interner,
+                strings: self.strings,
             })?;
             self.state
                 .insert_slot(Slot::new(self.kind, key, body, secret));
@@ -183,6 +215,7 @@ macro_rules! other_json_values {
 struct EntrySeed<'a> {
     kind: CredentialType,
     interner: &'a mut Interner,
+    strings: StringRead<'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
@@ -210,7 +243,13 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
             }
             if fields.wants_secret(&name) {
                 // The secret is not shared with anything: read it whole.
-                fields.push_value(name, map.next_value()?);
+                match self.strings {
+                    StringRead::Fast(json) => {
+                        let secret = map.next_value_seed(FastStr(json))?;
+                        fields.push_secret(name, secret.into_owned());
+                    }
+                    StringRead::Strict => fields.push_value(name, map.next_value()?),
+                }
             } else {
                 let value = map.next_value_seed(FieldSeed {
                     field: name.known(),
@@ -226,6 +265,47 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
         Ok((Body::Opaque(Value::String(s.to_owned())), None))
     }
     other_json_values!(|v| (Body::Opaque(v), None));
+}
+
+/// A string read as [`StringRead::Fast`] describes: borrowed from the document when it has no
+/// escapes, or an error that sends the whole document to the strict read.
+struct FastStr<'j>(&'j str);
+
+/// The error that sends a document to the strict read; never shown to anyone.
+const NOT_FAST: &str = "not a plain string";
+
+impl<'de, 'j> DeserializeSeed<'de> for FastStr<'j> {
+    type Value = Cow<'j, str>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_bytes(self)
+    }
+}
+
+impl<'de, 'j> Visitor<'de> for FastStr<'j> {
+    type Value = Cow<'j, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(NOT_FAST)
+    }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        // Without escapes the bytes are a slice of the document: take it as the `&str` it is.
+        let start = (v.as_ptr() as usize).wrapping_sub(self.0.as_ptr() as usize);
+        match self.0.get(start..start.wrapping_add(v.len())) {
+            Some(s) if s.as_ptr() == v.as_ptr() && !has_control(v) => Ok(Cow::Borrowed(s)),
+            _ => Err(E::custom(NOT_FAST)),
+        }
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) if !has_control(v) => Ok(Cow::Owned(s.to_owned())),
+            _ => Err(E::custom(NOT_FAST)),
+        }
+    }
+}
+
+/// Whether any byte is a control character, which JSON does not allow raw in a string.
+fn has_control(v: &[u8]) -> bool {
+    // `min` rather than `any`: no early exit, so the loop is vectorised.
+    v.iter().copied().min().is_some_and(|b| b < 0x20)
 }
 
 /// One field's value: a string (interned for fields whose values repeat), or any other JSON

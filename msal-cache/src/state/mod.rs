@@ -85,6 +85,13 @@ impl IdList {
     }
 }
 
+impl std::ops::Deref for IdList {
+    type Target = [EntryId];
+    fn deref(&self) -> &[EntryId] {
+        self.as_slice()
+    }
+}
+
 /// The typed view of an entry.
 #[derive(Debug)]
 pub(crate) enum View {
@@ -277,10 +284,10 @@ impl Slot {
 /// A user's entries.
 #[derive(Debug, Default)]
 pub(crate) struct UserEntries {
-    pub(crate) access_tokens: Vec<EntryId>,
-    pub(crate) refresh_tokens: Vec<EntryId>,
-    pub(crate) id_tokens: Vec<EntryId>,
-    pub(crate) accounts: Vec<EntryId>,
+    pub(crate) access_tokens: IdList,
+    pub(crate) refresh_tokens: IdList,
+    pub(crate) id_tokens: IdList,
+    pub(crate) accounts: IdList,
 }
 
 impl UserEntries {
@@ -341,17 +348,27 @@ pub(crate) struct CacheState {
 impl CacheState {
     /// Parses a serialized cache. `""` (or only whitespace) is an empty cache.
     pub(crate) fn from_json(json: &str) -> Result<Self, CacheError> {
-        let mut state = CacheState::default();
         if json.trim().is_empty() {
-            return Ok(state);
+            return Ok(CacheState::default());
         }
+        // Any failure of the fast read, a real error included, is settled by the strict one.
+        Self::parse(json, json::StringRead::Fast(json))
+            .or_else(|_| Self::parse(json, json::StringRead::Strict))
+            .map_err(|e| CacheError::Deserialize(e.to_string()))
+    }
+
+    /// One read of a document, its strings read as `strings` says.
+    fn parse(json: &str, strings: json::StringRead<'_>) -> Result<Self, serde_json::Error> {
         // Entries go straight from the parser into the slab and index: building a `Value` for
         // the whole document first would sort every section's keys into a BTreeMap only to take
         // them out again.
+        let mut state = CacheState::default();
         let mut de = serde_json::Deserializer::from_str(json);
-        serde::de::DeserializeSeed::deserialize(json::TopLevel(&mut state), &mut de)
-            .and_then(|()| de.end())
-            .map_err(|e| CacheError::Deserialize(e.to_string()))?;
+        let top = json::TopLevel {
+            state: &mut state,
+            strings,
+        };
+        serde::de::DeserializeSeed::deserialize(top, &mut de).and_then(|()| de.end())?;
         state.changed = false;
         Ok(state)
     }
@@ -563,6 +580,80 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Value>(&s.to_json()).unwrap(),
             json!({"AccessToken": {}})
+        );
+    }
+
+    /// What each read makes of `doc`: the document it writes back, or that it failed.
+    fn both_reads(doc: &str) -> (Option<String>, Option<String>) {
+        let read = |strings| CacheState::parse(doc, strings).ok().map(|s| s.to_json());
+        (
+            read(json::StringRead::Fast(doc)),
+            read(json::StringRead::Strict),
+        )
+    }
+
+    #[test]
+    fn the_fast_read_agrees_with_the_strict_one_on_plain_strings() {
+        let doc = r#"{"AccessToken": {"k-1": {"credential_type": "AccessToken", "secret": "eyJ.a.b",
+            "home_account_id": null, "environment": "e", "client_id": "c", "realm": "r",
+            "target": "s"}}, "RefreshToken": {"k-2": {"secret": "rt", "home_account_id": "u"}}}"#;
+        let (fast, strict) = both_reads(doc);
+        assert!(fast.is_some());
+        assert_eq!(fast, strict);
+        let state = CacheState::from_json(doc).unwrap();
+        assert_eq!(state.to_json(), strict.unwrap());
+    }
+
+    #[test]
+    fn secrets_and_keys_with_escapes_read_the_same_both_ways() {
+        // An escape makes serde_json copy the string instead of lending it.
+        let doc = r#"{"AccessToken": {"k\u00e9\"1": {"secret": "a\\b\u00e9\"\u20ac",
+            "home_account_id": null, "environment": "e", "client_id": "c", "realm": "r",
+            "target": "s"}}}"#;
+        let (fast, strict) = both_reads(doc);
+        assert!(fast.is_some());
+        assert_eq!(fast, strict);
+        let state = CacheState::from_json(doc).unwrap();
+        assert_eq!(state.to_json(), strict.unwrap());
+        assert!(state.to_json().contains(r#""secret": "a\\bé\"€""#));
+        assert!(state.to_json().contains(r#""ké\"1": {"#));
+    }
+
+    #[test]
+    fn what_the_fast_read_refuses_is_settled_by_the_strict_one() {
+        // A secret that is not a string is kept as it is; only the strict read takes it.
+        let number = r#"{"AccessToken": {"k": {"secret": 5, "realm": "r"}}}"#;
+        assert_eq!(both_reads(number).0, None);
+        let state = CacheState::from_json(number).unwrap();
+        assert!(state.to_json().contains(r#""secret": 5"#));
+        // A raw control character is not JSON: neither read accepts it, in a secret or a key.
+        for doc in [
+            "{\"AccessToken\": {\"k\": {\"secret\": \"a\u{1}b\"}}}",
+            "{\"AccessToken\": {\"k\u{1f}\": {\"secret\": \"ab\"}}}",
+            "{\"AccessToken\": {\"k\": {\"secret\": \"a\tb\"}}}",
+        ] {
+            assert_eq!(both_reads(doc), (None, None), "{doc:?}");
+            assert!(CacheState::from_json(doc).is_err(), "{doc:?}");
+        }
+        // Escaped control characters are JSON: the fast read leaves them to the strict one.
+        for escaped in [
+            r#"{"AccessToken": {"k": {"secret": "a\u0001b", "realm": "r"}}}"#,
+            r#"{"AccessToken": {"k\n": {"secret": "ab", "realm": "r"}}}"#,
+        ] {
+            let (fast, strict) = both_reads(escaped);
+            assert_eq!(fast, None, "{escaped}");
+            assert!(strict.is_some(), "{escaped}");
+            assert_eq!(
+                CacheState::from_json(escaped).unwrap().to_json(),
+                strict.unwrap()
+            );
+        }
+        // A lone surrogate: whatever the strict read says is the answer.
+        let surrogate = r#"{"AccessToken": {"k": {"secret": "a\ud800b", "realm": "r"}}}"#;
+        let (_, strict) = both_reads(surrogate);
+        assert_eq!(
+            CacheState::from_json(surrogate).ok().map(|s| s.to_json()),
+            strict
         );
     }
 
