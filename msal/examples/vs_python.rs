@@ -3,16 +3,17 @@
 //!
 //! A user and an app sign in against the emulator; their cache is padded with other tenants' app
 //! tokens and other users' tokens (1.2 KB secrets, as real JWTs), serialized by msal-rs in MSAL
-//! Python's layout and written to a file. Then, per size, both libraries time `deserialize` (in
-//! a process of its own that reads the file, loads it once and then times further loads, as
-//! the Python side does: a large load's speed depends on the heap it lands in) and `serialize`
-//! of that file (best of several runs), an `acquire_token_for_client` and an
+//! Python's layout and written to a file. Then, per size, both libraries time `deserialize` and
+//! `serialize` of that file (best of several runs, in a process of its own that reads the file,
+//! loads it once and then times, as the Python side does: at large sizes the speed depends on
+//! the heap the data lands in), an `acquire_token_for_client` and an
 //! `acquire_token_silent` cache hit (mean over many calls; msal-rs awaits each call inside its
 //! tokio runtime, as an app does), and the peak resident memory of a process that only reads
 //! and loads the file.
 //!
-//! Usage: `vs_python <python> <bench_sizes.py> [SIZE,SIZE,...]`, `vs_python --load <file> <n>`
-//! (the msal-rs side of the deserialize measurement: the best of at least n loads, in seconds),
+//! Usage: `vs_python <python> <bench_sizes.py> [SIZE,SIZE,...]`, `vs_python --time <file> <n>`
+//! (the msal-rs side of the deserialize and serialize measurements: the best of at least n
+//! runs of each, in seconds),
 //! or `vs_python --rss <file>`
 //! (the msal-rs side of the memory measurement; `--rss <file> <n>` loads it n times and prints the
 //! best load's MB/s on stderr). `MSAL_VS_PYTHON_KEEP=1` keeps the cache files
@@ -35,9 +36,9 @@ const HIT_ITERATIONS: u32 = 20_000;
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, file, repeats] = args.as_slice()
-        && flag == "--load"
+        && flag == "--time"
     {
-        return print_best_load(Path::new(file), repeats.parse()?);
+        return print_best_times(Path::new(file), repeats.parse()?);
     }
     if let [flag, file, rest @ ..] = args.as_slice()
         && flag == "--rss"
@@ -63,14 +64,20 @@ fn main() -> Result<(), BoxError> {
         .block_on(run(python, script, &sizes))
 }
 
-/// The msal-rs side of the deserialize comparison, as `bench_sizes.py time` does it: read the
-/// file, load it once (so every timed load replaces a full cache, and pays for freeing it), then
-/// print the best of `repeats` loads in seconds.
-fn print_best_load(file: &Path, repeats: usize) -> Result<(), BoxError> {
+/// The msal-rs side of the deserialize and serialize comparisons, as `bench_sizes.py time` does
+/// it: read the file, load it once (so every timed load replaces a full cache, and pays for
+/// freeing it), then print the best of `repeats` loads and of `repeats` serializations, in
+/// seconds.
+fn print_best_times(file: &Path, repeats: usize) -> Result<(), BoxError> {
     let json = std::fs::read_to_string(file)?;
     let cache = TokenCache::new();
     cache.deserialize(&json)?;
-    println!("{}", best_of(repeats, || Ok(cache.deserialize(&json)?))?);
+    let deserialize = best_of(repeats, || Ok(cache.deserialize(&json)?))?;
+    let serialize = best_of(repeats, || {
+        std::hint::black_box(cache.serialize());
+        Ok(())
+    })?;
+    println!("{deserialize} {serialize}");
     Ok(())
 }
 
@@ -162,16 +169,19 @@ async fn run(python: &str, script: &str, sizes: &[usize]) -> Result<(), BoxError
         std::fs::write(&cache_path, &json)?;
 
         let repeats = repeats_for(json.len());
+        let (deserialize_s, serialize_s) = {
+            let mut time = Command::new(std::env::current_exe()?);
+            time.arg("--time").arg(&cache_path).arg(repeats.to_string());
+            let out = output_of(time).await?;
+            let mut seconds = out.split_whitespace().map(str::parse::<f64>);
+            match (seconds.next(), seconds.next()) {
+                (Some(d), Some(s)) => (d?, s?),
+                _ => return Err(format!("unexpected timings: {out:?}").into()),
+            }
+        };
         let ours = Measured {
-            deserialize_s: {
-                let mut load = Command::new(std::env::current_exe()?);
-                load.arg("--load").arg(&cache_path).arg(repeats.to_string());
-                output_of(load).await?.trim().parse()?
-            },
-            serialize_s: best_of(repeats, || {
-                std::hint::black_box(cache.serialize());
-                Ok(())
-            })?,
+            deserialize_s,
+            serialize_s,
             client_hit_ns: {
                 let start = Instant::now();
                 for _ in 0..HIT_ITERATIONS {
