@@ -423,6 +423,10 @@ impl FieldsBuilder {
 
     /// The secret the view takes, read as a string.
     pub(crate) fn push_secret(&mut self, name: Name, secret: String) {
+        debug_assert!(
+            self.wants_secret(&name),
+            "only a secret-holding kind's `secret`"
+        );
         self.secret = Some(secret);
         self.push(name, FieldValue::Secret);
     }

@@ -28,17 +28,22 @@ pub(super) struct TopLevel<'a> {
 /// the next longest string. serde_json's string reader looks at each eight bytes at a time to
 /// find the closing quote, a backslash or a control character. Its byte-string reader finds the
 /// quote and backslashes with `memchr`'s SIMD search instead and leaves control characters
-/// alone; [`StringRead::Fast`] reads secrets and keys that way, checks for control characters
-/// itself in one vectorised pass, and takes the `&str` from the document it was given (the
-/// bytes lie between two ASCII quotes of a `&str`, so no UTF-8 check is needed). Anything that
-/// read does not accept (a secret that is not a string, a control character, an escape that
-/// decodes to something that is not UTF-8) fails the parse, and the document is read again
-/// with [`StringRead::Strict`], serde_json's own string reader, whose result or error is the
-/// answer. So the fast read never accepts what the strict one would not, nor reads anything
-/// differently: it only skips work on the files every MSAL writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// alone; [`StringRead::Fast`] reads secrets and keys that way and checks for control
+/// characters itself in one vectorised pass. A string without escapes is taken as a `&str`
+/// slice of the document (its bytes lie between two ASCII quotes of a `&str`, so no UTF-8 check
+/// is needed); one with escapes arrives decoded and is checked for UTF-8.
+///
+/// Anything that read does not accept fails the parse, and the document is read again with
+/// [`StringRead::Strict`], serde_json's own string reader, whose result or error is the answer.
+/// That is: a secret that is not a string; a control character, raw (not JSON) or escaped (JSON,
+/// but after decoding the two look alike); an escape that decodes to something that is not
+/// UTF-8 (a lone surrogate). So the fast read never accepts what the strict one would not, nor
+/// reads anything differently: it only skips work on the files every MSAL writes. A refused
+/// document, a corrupt one included, is parsed twice.
+#[derive(Clone, Copy)]
 pub(super) enum StringRead<'j> {
-    /// The document being read, which the secrets are slices of.
+    /// The document being read, whose secrets and keys are copied out of it. Not `Debug`: it
+    /// holds every secret of the cache.
     Fast(&'j str),
     Strict,
 }
@@ -288,13 +293,16 @@ impl<'de, 'j> Visitor<'de> for FastStr<'j> {
     }
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
         // Without escapes the bytes are a slice of the document: take it as the `&str` it is.
+        // Bytes from anywhere else give an offset outside the document, and `get` says `None`.
         let start = (v.as_ptr() as usize).wrapping_sub(self.0.as_ptr() as usize);
         match self.0.get(start..start.wrapping_add(v.len())) {
-            Some(s) if s.as_ptr() == v.as_ptr() && !has_control(v) => Ok(Cow::Borrowed(s)),
+            Some(s) if !has_control(v) => Ok(Cow::Borrowed(s)),
             _ => Err(E::custom(NOT_FAST)),
         }
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        // Decoded escapes: a control character here may have been a legal `\n`, which the strict
+        // read then takes.
         match std::str::from_utf8(v) {
             Ok(s) if !has_control(v) => Ok(Cow::Owned(s.to_owned())),
             _ => Err(E::custom(NOT_FAST)),
@@ -302,7 +310,7 @@ impl<'de, 'j> Visitor<'de> for FastStr<'j> {
     }
 }
 
-/// Whether any byte is a control character, which JSON does not allow raw in a string.
+/// Whether any byte is a control character (U+0000 to U+001F).
 fn has_control(v: &[u8]) -> bool {
     // `min` rather than `any`: no early exit, so the loop is vectorised.
     v.iter().copied().min().is_some_and(|b| b < 0x20)

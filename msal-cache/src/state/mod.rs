@@ -345,6 +345,13 @@ pub(crate) struct CacheState {
     pub(crate) generation: u64,
 }
 
+/// Which of [`json::StringRead`]'s two reads [`CacheState::parse`] makes.
+#[derive(Clone, Copy)]
+enum Read {
+    Fast,
+    Strict,
+}
+
 impl CacheState {
     /// Parses a serialized cache. `""` (or only whitespace) is an empty cache.
     pub(crate) fn from_json(json: &str) -> Result<Self, CacheError> {
@@ -352,13 +359,18 @@ impl CacheState {
             return Ok(CacheState::default());
         }
         // Any failure of the fast read, a real error included, is settled by the strict one.
-        Self::parse(json, json::StringRead::Fast(json))
-            .or_else(|_| Self::parse(json, json::StringRead::Strict))
+        Self::parse(json, Read::Fast)
+            .or_else(|_| Self::parse(json, Read::Strict))
             .map_err(|e| CacheError::Deserialize(e.to_string()))
     }
 
-    /// One read of a document, its strings read as `strings` says.
-    fn parse(json: &str, strings: json::StringRead<'_>) -> Result<Self, serde_json::Error> {
+    /// One read of a document, its secrets and keys read as `read` says (see
+    /// [`json::StringRead`]).
+    fn parse(json: &str, read: Read) -> Result<Self, serde_json::Error> {
+        let strings = match read {
+            Read::Fast => json::StringRead::Fast(json),
+            Read::Strict => json::StringRead::Strict,
+        };
         // Entries go straight from the parser into the slab and index: building a `Value` for
         // the whole document first would sort every section's keys into a BTreeMap only to take
         // them out again.
@@ -585,11 +597,8 @@ mod tests {
 
     /// What each read makes of `doc`: the document it writes back, or that it failed.
     fn both_reads(doc: &str) -> (Option<String>, Option<String>) {
-        let read = |strings| CacheState::parse(doc, strings).ok().map(|s| s.to_json());
-        (
-            read(json::StringRead::Fast(doc)),
-            read(json::StringRead::Strict),
-        )
+        let read = |read| CacheState::parse(doc, read).ok().map(|s| s.to_json());
+        (read(Read::Fast), read(Read::Strict))
     }
 
     #[test]
@@ -648,13 +657,40 @@ mod tests {
                 strict.unwrap()
             );
         }
-        // A lone surrogate: whatever the strict read says is the answer.
-        let surrogate = r#"{"AccessToken": {"k": {"secret": "a\ud800b", "realm": "r"}}}"#;
-        let (_, strict) = both_reads(surrogate);
-        assert_eq!(
-            CacheState::from_json(surrogate).ok().map(|s| s.to_json()),
-            strict
-        );
+        // A raw control character after an escape arrives decoded with it: still refused.
+        let mixed = "{\"AccessToken\": {\"k\": {\"secret\": \"a\\\"b\u{1}c\"}}}";
+        assert_eq!(both_reads(mixed), (None, None));
+        // Lone surrogates are not UTF-8: the fast read refuses them, and so does the strict one.
+        for lone in [r#""a\ud800b""#, r#""\udc00""#, r#""\ud800\ud800\udc00""#] {
+            let doc = format!(r#"{{"AccessToken": {{"k": {{"secret": {lone}, "realm": "r"}}}}}}"#);
+            assert_eq!(both_reads(&doc), (None, None), "{doc}");
+            assert!(CacheState::from_json(&doc).is_err(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn pairs_empty_strings_and_other_secrets_read_the_same_both_ways() {
+        // A surrogate pair, and an empty secret and key, take the fast read.
+        for doc in [
+            r#"{"AccessToken": {"k": {"secret": "a\ud83d\ude00b", "realm": "r"}}}"#,
+            r#"{"AccessToken": {"": {"secret": "", "realm": "r"}}}"#,
+        ] {
+            let (fast, strict) = both_reads(doc);
+            assert!(fast.is_some(), "{doc}");
+            assert_eq!(fast, strict, "{doc}");
+        }
+        // Secrets that are not strings are the strict read's, and kept as they are.
+        for secret in ["null", "[]", "{}", "[1, \"x\"]", "{\"a\": 1}", "true"] {
+            let doc =
+                format!(r#"{{"AccessToken": {{"k": {{"secret": {secret}, "realm": "r"}}}}}}"#);
+            let (fast, strict) = both_reads(&doc);
+            assert_eq!(fast, None, "{doc}");
+            let written = CacheState::from_json(&doc).unwrap().to_json();
+            assert_eq!(Some(&written), strict.as_ref(), "{doc}");
+            let reread: Value = serde_json::from_str(&written).unwrap();
+            let expected: Value = serde_json::from_str(secret).unwrap();
+            assert_eq!(reread["AccessToken"]["k"]["secret"], expected, "{doc}");
+        }
     }
 
     #[test]
