@@ -47,11 +47,12 @@ impl<'a> AcquireTokenSilent<'a> {
         self
     }
 
-    /// Sends the request: what `.await` on the builder does (see [`TokenRequestFuture`]).
+    /// Sends the request: the future `.await` on the builder runs ([`TokenRequestFuture`]),
+    /// returned by name as for `acquire_token_for_client`.
     ///
     /// [`TokenRequestFuture`]: crate::TokenRequestFuture
-    pub async fn send(self) -> Result<AuthenticationResult> {
-        crate::TokenRequestFuture::from(self).await
+    pub fn send(self) -> crate::TokenRequestFuture<'a> {
+        self.into()
     }
 
     /// Everything but a repeated hit, in a boxed future with its span.
@@ -65,24 +66,20 @@ impl<'a> AcquireTokenSilent<'a> {
     }
 
     /// The memoised answer when this is the same plain request for the same account as this
-    /// thread's last hit and the cache is unchanged since; otherwise the request, untouched.
-    pub(crate) fn repeat_hit(mut self) -> Result<AuthenticationResult, Box<Self>> {
+    /// thread's last hit and the cache is unchanged since, borrowing the request as for client
+    /// credentials.
+    pub(crate) fn repeat_hit(&mut self) -> Option<AuthenticationResult> {
         let core = self.core;
         let plain = !self.force_refresh && self.options.is_plain();
-        let Some(generation) = core.cache.generation().filter(|_| plain) else {
-            return Err(Box::new(self));
-        };
-        let Some(hit) = core.user_hits.matching(
+        let generation = core.cache.generation().filter(|_| plain)?;
+        let hit = core.user_hits.matching(
             generation,
             Some(&self.account.home_account_id),
             &self.scopes,
             core.now(),
-        ) else {
-            // Boxed, as for client credentials.
-            return Err(Box::new(self));
-        };
+        )?;
         // The account was remembered with the hit (the memo is per account).
-        Ok(core.answer_from_hit(&hit, self.options.correlation_id.take()))
+        Some(core.answer_from_hit(&hit, self.options.correlation_id.take()))
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
