@@ -5,9 +5,23 @@ use std::collections::BTreeMap;
 use msal_cache::keys::EXT_KEY_EXCLUDED;
 use msal_core::{Error, token_endpoint::claims};
 
-/// Options common to every token request (see [`crate::guide`]).
+mod scope_list;
+
+pub(crate) use scope_list::RequestedScopes;
+
+/// Options common to every token request (see [`crate::guide`]), allocated by the first setter.
+///
+/// Most requests set none, and the builders a busy service makes per call
+/// (`acquire_token_for_client`, `acquire_token_silent`) become the future a runtime moves and
+/// drops on every call, so they carry one pointer rather than the five fields (and a PoP
+/// scheme) that a hit never reads. Reads go through `Deref` to the values, or to an empty set
+/// when none were given; writes through `DerefMut`, which allocates them then.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RequestOptions {
+pub(crate) struct RequestOptions(Option<Box<OptionValues>>);
+
+/// The values behind [`RequestOptions`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OptionValues {
     pub(crate) claims_challenge: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) extra_body: Vec<(String, String)>,
@@ -17,7 +31,40 @@ pub(crate) struct RequestOptions {
     pub(crate) auth_scheme: Option<msal_pop::PopAuthScheme>,
 }
 
+/// What a request that set no option reads.
+static NO_OPTIONS: OptionValues = OptionValues {
+    claims_challenge: None,
+    correlation_id: None,
+    extra_body: Vec::new(),
+    extra_query: Vec::new(),
+    forwarded_client_claims: None,
+    #[cfg(feature = "pop")]
+    auth_scheme: None,
+};
+
+impl std::ops::Deref for RequestOptions {
+    type Target = OptionValues;
+
+    fn deref(&self) -> &OptionValues {
+        self.0.as_deref().unwrap_or(&NO_OPTIONS)
+    }
+}
+
+impl std::ops::DerefMut for RequestOptions {
+    fn deref_mut(&mut self) -> &mut OptionValues {
+        self.0.get_or_insert_default()
+    }
+}
+
 impl RequestOptions {
+    /// The caller's correlation id, taken without allocating the options when none were set
+    /// (a cache hit answers with it).
+    pub(crate) fn take_correlation_id(&mut self) -> Option<String> {
+        self.0.as_mut().and_then(|o| o.correlation_id.take())
+    }
+}
+
+impl OptionValues {
     /// The correlation id of this call: the caller's, or a new one.
     pub(crate) fn correlation_id(&self) -> String {
         self.correlation_id

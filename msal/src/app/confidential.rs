@@ -65,7 +65,7 @@ impl ConfidentialClientApplication {
     ) -> AcquireTokenForClient<'_> {
         AcquireTokenForClient {
             core: &self.inner,
-            scopes: scopes::collect(scopes),
+            scopes: crate::request::RequestedScopes::collect(scopes),
             options: RequestOptions::default(),
             force_refresh: false,
             fmi_path: None,

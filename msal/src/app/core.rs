@@ -332,7 +332,12 @@ impl AppCore {
         } else {
             &self.app_hits
         };
-        let hit = hits.matching(generation, home_account_id, scopes, self.now())?;
+        let hit = hits.matching(
+            generation,
+            home_account_id,
+            |key| key.is(scopes),
+            self.now(),
+        )?;
         let (token, expires_on) = hit.bearer()?;
         self.client.telemetry().record_cache_hit();
         Some((token.secret().to_owned(), expires_on))

@@ -20,6 +20,8 @@ use msal_core::{
     striped::Striped,
 };
 
+use crate::request::RequestedScopes;
+
 /// Everything a cache hit answers with: the token and its expiry, and the shared part of the
 /// result, built once from the cache entries.
 #[derive(Clone)]
@@ -116,7 +118,7 @@ struct Memo {
 
 struct MemoKey {
     home_account_id: Option<String>,
-    requested: Vec<String>,
+    requested: RequestedScopes,
     generation: u64,
 }
 
@@ -138,15 +140,18 @@ pub(crate) struct HitMemo {
 }
 
 impl HitMemo {
-    /// This thread's last hit, if it was for exactly `requested` and `home_account_id` at cache
-    /// `generation` and its token is still usable at `now`. The guard holds this thread's slot
-    /// (nobody else's) while the result is built from it.
+    /// This thread's last hit, if it was for the scopes `is_requested` accepts and for
+    /// `home_account_id` at cache `generation`, and its token is still usable at `now`. The
+    /// guard holds this thread's slot (nobody else's) while the result is built from it.
+    ///
+    /// The scopes are compared by the caller, so that a builder compares its own
+    /// [`RequestedScopes`] and Azure SDK's `&[&str]` needs no copy to ask.
     #[inline]
-    pub(crate) fn matching<S: AsRef<str>>(
+    pub(crate) fn matching(
         &self,
         generation: u64,
         home_account_id: Option<&str>,
-        requested: &[S],
+        is_requested: impl FnOnce(&RequestedScopes) -> bool,
         now: SystemTime,
     ) -> Option<MatchingHit<'_>> {
         let mut slot = self.slots.local().lock().unwrap_or_else(|p| p.into_inner());
@@ -159,13 +164,7 @@ impl HitMemo {
             *slot = Memo::default();
             return None;
         }
-        // Compared as strings so a caller holding `&[&str]` (Azure SDK's scopes) needs no
-        // owned copy to ask.
-        let matches = key
-            .requested
-            .iter()
-            .map(String::as_str)
-            .eq(requested.iter().map(AsRef::as_ref))
+        let matches = is_requested(&key.requested)
             && key.home_account_id.as_deref() == home_account_id
             && slot.hit.is_fresh(now);
         matches.then_some(MatchingHit(slot))
@@ -185,13 +184,13 @@ impl HitMemo {
         &self,
         generation: u64,
         home_account_id: Option<&str>,
-        requested: &[String],
+        requested: &RequestedScopes,
         hit: &CacheHit,
     ) {
         let memo = Memo {
             key: Some(MemoKey {
                 home_account_id: home_account_id.map(str::to_owned),
-                requested: requested.to_vec(),
+                requested: requested.clone(),
                 generation,
             }),
             hit: hit.clone().detached(),
@@ -229,8 +228,8 @@ mod tests {
         scopes: &[&str],
         now: SystemTime,
     ) -> Option<AuthenticationResult> {
-        let requested: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        let hit = memo.matching(generation, home, &requested, now)?;
+        let requested = RequestedScopes::collect(scopes);
+        let hit = memo.matching(generation, home, |key| *key == requested, now)?;
         Some(hit.result(None))
     }
 
@@ -238,7 +237,7 @@ mod tests {
     fn a_memo_answers_only_the_same_request_at_the_same_generation() {
         let memo = HitMemo::default();
         assert!(answer(&memo, 1, None, &["s"], t(0)).is_none());
-        memo.remember(1, None, &["s".to_owned()], &hit(&["s"]));
+        memo.remember(1, None, &RequestedScopes::collect(["s"]), &hit(&["s"]));
         let result = answer(&memo, 1, None, &["s"], t(0)).unwrap();
         assert_eq!(result.access_token().secret(), "at");
         assert_eq!(result.scopes(), ["s"]);
@@ -266,7 +265,7 @@ mod tests {
     fn granted_scopes_win_when_they_differ_and_secrets_are_detached() {
         let memo = HitMemo::default();
         let original = hit(&["s", "openid"]);
-        memo.remember(1, Some("u"), &["s".to_owned()], &original);
+        memo.remember(1, Some("u"), &RequestedScopes::collect(["s"]), &original);
         let result = answer(&memo, 1, Some("u"), &["s"], t(0)).unwrap();
         assert_eq!(result.scopes(), ["s", "openid"]);
         assert_eq!(result.access_token(), &original.access_token);
@@ -287,7 +286,7 @@ mod tests {
     #[test]
     fn each_thread_has_its_own_memo() {
         let memo = HitMemo::default();
-        memo.remember(1, None, &["s".to_owned()], &hit(&["s"]));
+        memo.remember(1, None, &RequestedScopes::collect(["s"]), &hit(&["s"]));
         assert!(answer(&memo, 1, None, &["s"], t(0)).is_some());
         // Another thread starts with its own (empty) slot, unless it shares this one.
         let misses = std::thread::scope(|scope| {

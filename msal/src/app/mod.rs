@@ -85,7 +85,7 @@ pub trait ClientApplication: Send + Sync + std::fmt::Debug + sealed::Sealed {
     ) -> AcquireTokenSilent<'_> {
         AcquireTokenSilent {
             core: self.core(),
-            scopes: scopes::collect(scopes),
+            scopes: crate::request::RequestedScopes::collect(scopes),
             account: account.clone(),
             options: RequestOptions::default(),
             force_refresh: false,

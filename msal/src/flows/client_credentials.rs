@@ -19,7 +19,7 @@ use tracing::Instrument as _;
 
 use crate::{
     app::core::{AppCore, TokenFlight},
-    request::{BoxedResult, RequestOptions, request_options},
+    request::{BoxedResult, RequestOptions, RequestedScopes, request_options},
 };
 
 /// `acquire_token_for_client`: see [`ConfidentialClientApplication::acquire_token_for_client`](crate::ConfidentialClientApplication::acquire_token_for_client).
@@ -27,7 +27,7 @@ use crate::{
 #[derive(Debug)]
 pub struct AcquireTokenForClient<'a> {
     pub(crate) core: &'a AppCore,
-    pub(crate) scopes: Vec<String>,
+    pub(crate) scopes: RequestedScopes,
     pub(crate) options: RequestOptions,
     pub(crate) force_refresh: bool,
     pub(crate) fmi_path: Option<String>,
@@ -76,10 +76,10 @@ impl<'a> AcquireTokenForClient<'a> {
         let core = self.core;
         let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
         let generation = core.cache.generation().filter(|_| plain)?;
-        let hit = core
-            .app_hits
-            .matching(generation, None, &self.scopes, core.now())?;
-        Some(core.answer_from_hit(&hit, self.options.correlation_id.take()))
+        let hit =
+            core.app_hits
+                .matching(generation, None, |key| *key == self.scopes, core.now())?;
+        Some(core.answer_from_hit(&hit, self.options.take_correlation_id()))
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
@@ -87,7 +87,7 @@ impl<'a> AcquireTokenForClient<'a> {
         let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
         let generation = core.cache.generation().filter(|_| plain);
         self.options.validate()?;
-        let scopes = scopes::app_scopes(&self.scopes)?;
+        let scopes = scopes::app_scopes(&self.scopes.to_vec())?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
         let query = AccessTokenQuery::app(
             &core.client_id,

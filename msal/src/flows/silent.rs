@@ -17,7 +17,7 @@ use tracing::Instrument as _;
 use crate::{
     app::core::{AppCore, TokenFlight},
     flows::client_credentials::pop_requested,
-    request::{BoxedResult, RequestOptions, request_options},
+    request::{BoxedResult, RequestOptions, RequestedScopes, request_options},
 };
 
 /// Microsoft's first-party family id.
@@ -32,7 +32,7 @@ const FAMILY_ID: &str = "1";
 #[derive(Debug)]
 pub struct AcquireTokenSilent<'a> {
     pub(crate) core: &'a AppCore,
-    pub(crate) scopes: Vec<String>,
+    pub(crate) scopes: RequestedScopes,
     pub(crate) account: Account,
     pub(crate) options: RequestOptions,
     pub(crate) force_refresh: bool,
@@ -75,11 +75,11 @@ impl<'a> AcquireTokenSilent<'a> {
         let hit = core.user_hits.matching(
             generation,
             Some(&self.account.home_account_id),
-            &self.scopes,
+            |key| *key == self.scopes,
             core.now(),
         )?;
         // The account was remembered with the hit (the memo is per account).
-        Some(core.answer_from_hit(&hit, self.options.correlation_id.take()))
+        Some(core.answer_from_hit(&hit, self.options.take_correlation_id()))
     }
 
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
@@ -92,7 +92,8 @@ impl<'a> AcquireTokenSilent<'a> {
             .clone()
             .unwrap_or_else(new_correlation_id);
         self.options.validate()?;
-        scopes::validate(&self.scopes)?;
+        let requested = self.scopes.to_vec();
+        scopes::validate(&requested)?;
         let ext = self.options.ext_cache_data(None);
         let home = self.account.home_account_id.clone();
         let query = AccessTokenQuery::user(
@@ -100,7 +101,7 @@ impl<'a> AcquireTokenSilent<'a> {
             &core.client_id,
             core.realm(),
             core.environments().iter(),
-            &self.scopes,
+            &requested,
         )
         .ext_cache_data(ext.clone())
         .correlation_id(correlation_id.clone());
@@ -117,7 +118,7 @@ impl<'a> AcquireTokenSilent<'a> {
         let flight = TokenFlight::Silent {
             home_account_id: home,
             realm: core.realm().to_owned(),
-            scopes: self.scopes.clone(),
+            scopes: requested,
             ext,
             pop: pop_requested(&self.options),
         };
@@ -248,7 +249,8 @@ impl<'a> AcquireTokenSilent<'a> {
         correlation_id: &str,
     ) -> Result<AuthenticationResult> {
         let core = self.core;
-        let decorated = scopes::decorate(&self.scopes, &core.exclude_scopes)?;
+        let requested = self.scopes.to_vec();
+        let decorated = scopes::decorate(&requested, &core.exclude_scopes)?;
         let anchor = format!("Oid:{}", self.account.home_account_id.replacen('.', "@", 1));
         let response = core
             .grant(
@@ -266,7 +268,7 @@ impl<'a> AcquireTokenSilent<'a> {
         // A refresh writes no account (a concurrent sign-out is honoured) and updates the
         // redeemed refresh token in place.
         let event = core
-            .event(&response, &self.scopes, "refresh_token", correlation_id)
+            .event(&response, &requested, "refresh_token", correlation_id)
             .skip_account_creation(true)
             .redeemed_refresh_token(rt)
             .ext_cache_data(self.options.ext_cache_data(None));
