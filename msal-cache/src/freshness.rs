@@ -47,6 +47,23 @@ impl Freshness {
         }
     }
 
+    /// The first instant at which a token expiring at `expires_on`, due for refresh at
+    /// `refresh_on`, is no longer [`Fresh`](Self::Fresh): [`Freshness::of`] gives `Fresh`
+    /// exactly when `now` is before it (`None`: never fresh). The same rule, worked out once
+    /// for a caller that checks one token on every call (the facade's memo of the last hit),
+    /// so that each check is one comparison.
+    pub fn fresh_until(
+        expires_on: SystemTime,
+        refresh_on: Option<SystemTime>,
+    ) -> Option<SystemTime> {
+        // Expired from `expires_on - EXPIRY_BUFFER` on (`expires_on <= now + EXPIRY_BUFFER`).
+        let expiry = expires_on.checked_sub(EXPIRY_BUFFER)?;
+        // Refresh due once `refresh_on < now`: fresh through `refresh_on` itself, so until
+        // one nanosecond (the clock's resolution) after it. Past the end of time, never due.
+        let refresh = refresh_on.and_then(|r| r.checked_add(Duration::from_nanos(1)));
+        Some(refresh.map_or(expiry, |r| r.min(expiry)))
+    }
+
     /// Why a request went to the network, as server telemetry reports it; `None` when fresh.
     pub fn cache_info(self) -> Option<CacheInfo> {
         match self {
@@ -90,6 +107,34 @@ mod tests {
             Freshness::of(t(1000), Some(t(500)), t(800)),
             Freshness::Expired
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fresh_until_agrees_with_the_rule(
+            expires in 0u64..4_000,
+            refresh in proptest::option::of(0u64..4_000),
+            now in 0u64..4_000,
+            nanos in 0u32..3,
+        ) {
+            // Whole seconds plus a nanosecond or two, so both edges (`<=` at expiry, `<` at
+            // refresh) are hit exactly.
+            let at = |secs: u64| t(secs) + Duration::from_nanos(u64::from(nanos));
+            let (expires_on, refresh_on, now) = (t(expires), refresh.map(t), at(now));
+            let fresh = Freshness::of(expires_on, refresh_on, now) == Freshness::Fresh;
+            let until = Freshness::fresh_until(expires_on, refresh_on);
+            proptest::prop_assert_eq!(fresh, until.is_some_and(|u| now < u));
+        }
+    }
+
+    #[test]
+    fn fresh_until_at_the_edges() {
+        assert_eq!(Freshness::fresh_until(t(1000), None), Some(t(700)));
+        assert_eq!(
+            Freshness::fresh_until(t(10_000), Some(t(500))),
+            Some(t(500) + Duration::from_nanos(1))
+        );
+        assert_eq!(Freshness::fresh_until(t(1000), Some(t(900))), Some(t(700)));
     }
 
     #[test]

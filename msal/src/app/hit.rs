@@ -28,7 +28,8 @@ use crate::request::RequestedScopes;
 pub(crate) struct CacheHit {
     access_token: AccessToken,
     expires_on: SystemTime,
-    refresh_on: Option<SystemTime>,
+    /// [`Freshness::fresh_until`], worked out once: a memoised hit is checked on every call.
+    fresh_until: Option<SystemTime>,
     details: Arc<ResultDetails>,
 }
 
@@ -45,7 +46,7 @@ impl Default for CacheHit {
         Self {
             access_token,
             expires_on: SystemTime::UNIX_EPOCH,
-            refresh_on: None,
+            fresh_until: None,
             details,
         }
     }
@@ -63,7 +64,7 @@ impl CacheHit {
         Self {
             access_token: at.secret().clone(),
             expires_on: at.expires_on(),
-            refresh_on: at.refresh_on(),
+            fresh_until: Freshness::fresh_until(at.expires_on(), at.refresh_on()),
             details: Arc::new(cached_details(at, id_token, account, clock.cloned())),
         }
     }
@@ -80,7 +81,7 @@ impl CacheHit {
 
     /// Whether the token may still be returned at `now`.
     pub(crate) fn is_fresh(&self, now: SystemTime) -> bool {
-        Freshness::of(self.expires_on, self.refresh_on, now) == Freshness::Fresh
+        self.fresh_until.is_some_and(|until| now < until)
     }
 
     /// The result: two reference counts and no allocation (the correlation id aside).
@@ -94,7 +95,6 @@ impl CacheHit {
         )
         .with_correlation_id(correlation_id)
     }
-
     /// The same hit with its own copies of the secrets and of the shared part, so that results
     /// made from it share no reference count with the cache entry or with other threads.
     fn detached(mut self) -> Self {
@@ -216,7 +216,7 @@ mod tests {
         CacheHit {
             access_token: AccessToken::new("at"),
             expires_on: t(10_000),
-            refresh_on: None,
+            fresh_until: Freshness::fresh_until(t(10_000), None),
             details: Arc::new(details),
         }
     }
