@@ -102,7 +102,7 @@ impl CacheStore for SignalledStore {
             SlotRead::Missing => String::new(),
             SlotRead::Found(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
-                Err(_) => return unreadable(access, "the keyring item is not UTF-8"),
+                Err(_) => return unreadable(access, "it is not UTF-8"),
             },
         };
         self.loaded_once.store(true, Ordering::Release);
@@ -156,20 +156,17 @@ fn touch(path: &Path) -> io::Result<()> {
     options.open(path)?.set_modified(SystemTime::now())
 }
 
-/// What a load does with data that is not a cache at all: a read serves memory, a write
-/// refuses (as `FileCacheStore` does with an unreadable file).
+/// What a load does with data that is not a cache at all: the cache's rule for unreadable data
+/// ([`AccessKind::on_unreadable`]: a read serves memory, a write refuses).
 fn unreadable(access: &CacheAccess, why: &str) -> Result<Option<String>, CacheError> {
     tracing::warn!(
         reason = why,
         "the token cache's keyring item cannot be read"
     );
-    match access.kind {
-        AccessKind::Read => Ok(None),
-        AccessKind::Write => Err(CacheError::Deserialize(format!(
-            "{why}; it was left as it is and nothing was written; TokenCache::clear lets the \
-             next write replace it"
-        ))),
-    }
+    access
+        .kind
+        .on_unreadable("the token cache's keyring item", why)
+        .map(|()| None)
 }
 
 /// The signal file's contents mean nothing here (it may be another backend's cache): any change

@@ -213,20 +213,11 @@ impl TokenCache {
             Ok(incoming) => incoming,
             // Never treat unreadable data as empty: the write that follows would replace every
             // token the store holds with what memory has.
-            Err(e) => match access.kind {
-                AccessKind::Read => {
-                    tracing::warn!(error = %e, partition = %access.partition_key,
-                        "the cache store returned unreadable data; serving the cache in memory");
-                    return Ok(());
-                }
-                AccessKind::Write => {
-                    return Err(CacheError::Deserialize(format!(
-                        "the cache store holds data that cannot be read ({e}); it was left as \
-                         it is and nothing was written; TokenCache::clear lets the next write \
-                         replace it"
-                    )));
-                }
-            },
+            Err(e) => {
+                tracing::warn!(error = %e, partition = %access.partition_key,
+                    "the cache store returned unreadable data; serving the cache in memory");
+                return access.kind.on_unreadable("the cache store's data", e);
+            }
         };
         let mut state = self.write_state();
         if self.inner.clears_requested.load(Ordering::Acquire) != clears {

@@ -15,6 +15,27 @@ pub enum AccessKind {
     Write,
 }
 
+impl AccessKind {
+    /// The rule for stored data the cache cannot read (broken JSON, bytes that are not UTF-8, a
+    /// file its codec rejects), applied by [`TokenCache`](crate::TokenCache) and by the stores
+    /// that look at their data themselves: a read goes on with what memory has (`Ok`), and a
+    /// write is refused, because saving now would replace every token `what` holds with what
+    /// this process has in memory. The error says what to do about it.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Deserialize`] for a write, naming `what` and `why`.
+    pub fn on_unreadable(self, what: &str, why: impl fmt::Display) -> Result<(), CacheError> {
+        match self {
+            Self::Read => Ok(()),
+            Self::Write => Err(CacheError::Deserialize(format!(
+                "{what} cannot be read ({why}); it was left as it is and nothing was written; \
+                 TokenCache::clear lets the next write replace it"
+            ))),
+        }
+    }
+}
+
 /// What a cache access is about, handed to every [`CacheStore`] call.
 ///
 /// `partition_key` is MSAL.NET's suggested key: `{client_id}_{tenant}_AppTokenCache` for app-only
@@ -163,6 +184,25 @@ impl<T: CacheStore + ?Sized> CacheStore for std::sync::Arc<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unreadable_data_refuses_a_write_and_lets_a_read_serve_memory() {
+        assert!(
+            AccessKind::Read
+                .on_unreadable("the file", "not JSON")
+                .is_ok()
+        );
+        let err = AccessKind::Write
+            .on_unreadable("the file", "not JSON")
+            .unwrap_err();
+        assert!(matches!(err, CacheError::Deserialize(_)), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("the file cannot be read (not JSON)"),
+            "{message}"
+        );
+        assert!(message.contains("TokenCache::clear"), "{message}");
+    }
 
     #[test]
     fn lock_is_released_on_drop() {

@@ -267,18 +267,15 @@ impl FileCacheStore {
             Err(e) => {
                 tracing::warn!(path = %self.path.display(), len = meta.len(), error = %e,
                     "the token cache file cannot be read");
+                // A read keeps what memory has (the file may be mid-write by a writer that does
+                // not rename) and looks again next time; a write is refused. `seen` stays as it
+                // was, so the next access looks at the file again. A codec's error says what is
+                // wrong in its own words.
                 match kind {
-                    // Maybe mid-write by a writer that does not rename: keep what memory has and
-                    // look again next time.
-                    AccessKind::Read => Ok(None),
-                    // Writing now would replace every token in the file with what memory holds.
-                    // `seen` stays as it was, so the next write looks at the file again.
                     AccessKind::Write if codec_error => Err(e),
-                    AccessKind::Write => Err(CacheError::Deserialize(format!(
-                        "the token cache file {} cannot be read ({e}); it was left as it is and \
-                         nothing was written; TokenCache::clear lets the next write replace it",
-                        self.path.display()
-                    ))),
+                    _ => kind
+                        .on_unreadable(&format!("the token cache file {}", self.path.display()), e)
+                        .map(|()| None),
                 }
             }
         }
