@@ -27,6 +27,12 @@ pub(crate) enum RequestedScopes {
 
 impl RequestedScopes {
     /// Collects a caller's scope arguments.
+    ///
+    /// Inlined into the builder (with [`one`](Self::one)) so the scope is copied where the
+    /// builder keeps it: returned through a temporary, the copy's bytes were read back right
+    /// after the narrower stores that wrote them, and each such read stalls on store
+    /// forwarding. Building a builder took 20 ns that way, 9 ns inlined.
+    #[inline(always)]
     pub(crate) fn collect<I, S>(scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -50,6 +56,7 @@ impl RequestedScopes {
     }
 
     /// `scope` kept inline, if it fits.
+    #[inline(always)]
     fn one(scope: &str) -> Option<Self> {
         let len = u8::try_from(scope.len())
             .ok()
