@@ -32,7 +32,6 @@
 //! is the [`msal::Error`](crate::Error).
 
 use std::{
-    cell::Cell,
     fmt,
     sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
@@ -318,38 +317,20 @@ fn access_token(
     token: String,
     expires_on: SystemTime,
 ) -> azure_core::Result<AccessToken> {
-    let expires_on = azure_time(expires_on).ok_or_else(|| {
-        AzureError::with_message(
-            ErrorKind::Credential,
-            format!("{name}: the token's expiry time is out of range"),
-        )
-    })?;
+    // Whole seconds, as token lifetimes are; an expiry time cannot represent (a bad
+    // `expires_in`) is an error, not a panic.
+    let expires_on = expires_on
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .ok_or_else(|| {
+            AzureError::with_message(
+                ErrorKind::Credential,
+                format!("{name}: the token's expiry time is out of range"),
+            )
+        })?;
     Ok(AccessToken::new(Secret::new(token), expires_on))
-}
-
-/// `expires_on` as Azure SDK's time, in whole seconds as token lifetimes are (`None`: a time it
-/// cannot represent, from a bad `expires_in`).
-///
-/// The last conversion is remembered per thread: a memoised hit hands out the same expiry on
-/// every call, and the calendar arithmetic was a tenth of such a call through the trait.
-fn azure_time(expires_on: SystemTime) -> Option<OffsetDateTime> {
-    thread_local! {
-        static LAST: Cell<Option<(SystemTime, OffsetDateTime)>> = const { Cell::new(None) };
-    }
-    LAST.with(|last| {
-        if let Some((at, converted)) = last.get()
-            && at == expires_on
-        {
-            return Some(converted);
-        }
-        let converted = expires_on
-            .duration_since(UNIX_EPOCH)
-            .ok()
-            .and_then(|d| i64::try_from(d.as_secs()).ok())
-            .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())?;
-        last.set(Some((expires_on, converted)));
-        Some(converted)
-    })
 }
 
 /// A credential error with the msal error as its source; the message says what to do when a
@@ -383,29 +364,6 @@ mod tests {
             "https://management.azure.com/"
         );
         assert_eq!(resource_of("api://x"), "api://x");
-    }
-
-    #[test]
-    fn the_remembered_expiry_is_the_one_asked_about() {
-        let at = |secs: u64| UNIX_EPOCH + std::time::Duration::from_secs(secs);
-        // Alternating expiries, and one that differs by less than a second (converted to the
-        // same whole second, but remembered apart).
-        for secs in [
-            1_800_000_000,
-            1_800_003_600,
-            1_800_000_000,
-            60,
-            1_800_000_000,
-        ] {
-            let converted = azure_time(at(secs)).expect("in range");
-            assert_eq!(converted.unix_timestamp(), i64::try_from(secs).unwrap());
-        }
-        let later = at(100) + std::time::Duration::from_millis(999);
-        assert_eq!(azure_time(later).unwrap().unix_timestamp(), 100);
-        assert_eq!(azure_time(at(101)).unwrap().unix_timestamp(), 101);
-        // Out of range is not remembered as anything.
-        assert!(azure_time(UNIX_EPOCH - std::time::Duration::from_secs(1)).is_none());
-        assert_eq!(azure_time(at(101)).unwrap().unix_timestamp(), 101);
     }
 
     #[test]
