@@ -22,35 +22,51 @@ impl<T: Clock + ?Sized> Clock for Arc<T> {
     }
 }
 
-/// The operating system's wall clock, read at the resolution of the kernel's tick where that is
-/// cheaper.
-///
-/// On Linux this is `CLOCK_REALTIME_COARSE`: the time of the last timer tick, from the vDSO
-/// without reading the hardware counter. It lags the precise clock by one tick (1 to 10 ms, by
-/// the kernel's `HZ`; longer only on a CPU the kernel runs tickless, and never by seconds) and
-/// costs under a third as much (7 ns against 24 on a KVM guest).
-/// Every time this library keeps is in whole seconds: token expiry (a token is treated as
-/// expired five minutes early), `cached_at`, assertion lifetimes, throttling windows. A few milliseconds of lag is far below what any of them can
-/// observe, and it errs early: a token is computed to expire a tick sooner, never later. A
-/// cache hit reads the clock once, and on the fastest hits that read was a quarter of the
-/// cost. Elsewhere this is [`SystemTime::now`].
+/// The operating system's wall clock: [`SystemTime::now`].
 #[derive(Debug, Clone, Copy, Default)]
 #[expect(clippy::exhaustive_structs, reason = "a unit value apps name directly")]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// The operating system's wall clock at the resolution of the kernel's tick: what an app reads
+/// when it is given no clock.
+///
+/// On Linux and Android this is `CLOCK_REALTIME_COARSE`, the time of the last timer tick, read
+/// without the hardware counter: 7 ns against [`SystemClock`]'s 24 on a KVM guest, and a
+/// memoised cache hit reads the clock once (it was a quarter of such a hit). It lags the
+/// precise clock by up to a tick (1 to 10 ms by the kernel's `HZ`; longer only on a CPU the
+/// kernel runs tickless) and is never ahead of it. The times the library keeps have seconds of
+/// slack (a token is not handed out in the last five minutes before it expires; assertions,
+/// throttling windows and retry delays are in seconds), so a tick is lost in them. Elsewhere,
+/// or if the kernel refuses the coarse clock (a sandbox filtering clock ids), this is
+/// [`SystemTime::now`].
+#[derive(Debug, Clone, Copy, Default)]
+#[expect(clippy::exhaustive_structs, reason = "a unit value apps name directly")]
+pub struct CoarseClock;
+
+impl Clock for CoarseClock {
+    fn now(&self) -> SystemTime {
         coarse_now()
     }
 }
 
-/// `CLOCK_REALTIME_COARSE` (see [`SystemClock`]). A time before 1970, which no synced clock
-/// reads, falls back to the precise clock rather than being misread.
+/// `CLOCK_REALTIME_COARSE` (see [`CoarseClock`]), through rustix's fallible call: an error (no
+/// such clock where a seccomp filter allows only some) or a time before 1970 falls back to the
+/// precise clock.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn coarse_now() -> SystemTime {
-    let ts = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-    match (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
-        (Ok(secs), Ok(nanos)) if nanos < 1_000_000_000 => UNIX_EPOCH + Duration::new(secs, nanos),
+    use rustix::time::{ClockId, DynamicClockId, clock_gettime_dynamic};
+    match clock_gettime_dynamic(DynamicClockId::Known(ClockId::RealtimeCoarse))
+        .map(|ts| (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)))
+    {
+        Ok((Ok(secs), Ok(nanos))) if nanos < 1_000_000_000 => {
+            UNIX_EPOCH + Duration::new(secs, nanos)
+        }
         _ => SystemTime::now(),
     }
 }
@@ -128,14 +144,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_system_clock_never_runs_ahead_and_lags_by_at_most_a_tick() {
+    fn the_coarse_clock_is_never_ahead_of_the_precise_one_nor_seconds_behind() {
         for _ in 0..1_000 {
             let before = SystemTime::now();
-            let coarse = SystemClock.now();
+            let coarse = CoarseClock.now();
             let after = SystemTime::now();
             // Ahead of the precise clock would let a token live past its expiry.
             assert!(coarse <= after, "{coarse:?} is ahead of {after:?}");
-            // A tick is 1 to 10 ms; a tickless CPU may skip ticks, but never for seconds.
+            // A tick is 1 to 10 ms; a tickless CPU may skip ticks, but not for seconds.
             let lag = before.duration_since(coarse).unwrap_or_default();
             assert!(lag < Duration::from_secs(2), "lags by {lag:?}");
         }

@@ -32,7 +32,7 @@ pub mod token_endpoint;
 pub use token_endpoint::throttle::HttpCache;
 
 pub use account::{Account, AuthorityType};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 #[cfg(feature = "certificate")]
 pub use credential::Certificate;
 pub use credential::{AssertionContext, AssertionProvider, AutoRefresher, ClientCredential};

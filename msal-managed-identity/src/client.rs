@@ -10,7 +10,7 @@ use std::{
 
 use msal_cache::TokenCache;
 use msal_core::{
-    AsyncSleep, AuthenticationResult, Clock, Env, Result, SystemClock, http::HttpClient,
+    AsyncSleep, AuthenticationResult, Clock, CoarseClock, Env, Result, http::HttpClient,
     single_flight::SingleFlight, token_endpoint::throttle::HttpCache,
 };
 
@@ -204,7 +204,7 @@ impl ManagedIdentityClient {
                 http_cache: HttpCache::new(),
                 capabilities: Vec::new(),
                 env: Env::process(),
-                clock: Arc::new(SystemClock),
+                clock: Arc::new(CoarseClock),
                 sleep: default_sleep(),
                 timeout: DEFAULT_TIMEOUT,
             },

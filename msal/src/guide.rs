@@ -185,7 +185,7 @@
 //! | `http_cache` | `.http_cache(HttpCache)`: throttling state, shareable between apps |
 //! | `enable_pii_log` | `.enable_pii_log(bool)`: PII in `tracing` events; secrets are never logged |
 //! | `allow_broker`, `enable_broker_on_*` | none: there is no broker (see [Broker parameters](#broker-parameters)) |
-//! | (Rust only) | `.pop_key(PopKey)` (feature `pop`), `.clock(..)`, `.sleep_impl(..)`, `.env(Env)`, `.danger_allow_http_authority(bool)` (loopback hosts only) |
+//! | (Rust only) | `.pop_key(PopKey)` (feature `pop`), `.clock(..)` (default `CoarseClock`: the wall clock at the kernel tick's resolution), `.sleep_impl(..)`, `.env(Env)`, `.danger_allow_http_authority(bool)` (loopback hosts only) |
 //!
 //! ## Options every token request takes
 //!

@@ -44,9 +44,9 @@ pub use msal_cache::{SerializableTokenCache, TokenCache};
 pub use msal_core::{
     AccessToken, Account, AssertionContext, AssertionProvider, AsyncSleep, AuthenticationResult,
     AuthorityType, AuthorizationCode, Certificate, CertificateError, ClientCredential,
-    ClientSecret, Clock, Env, Error, IdToken, IdTokenClaims, IdTokenError, InstantSleep,
-    InteractionReason, ManualClock, ManualSleep, Password, PrivateKeyPem, Prompt, RefreshToken,
-    ResponseMode, Result, SKU, ServiceError, SystemClock, TokenSource, VERSION,
+    ClientSecret, Clock, CoarseClock, Env, Error, IdToken, IdTokenClaims, IdTokenError,
+    InstantSleep, InteractionReason, ManualClock, ManualSleep, Password, PrivateKeyPem, Prompt,
+    RefreshToken, ResponseMode, Result, SKU, ServiceError, SystemClock, TokenSource, VERSION,
     credential::AutoRefresher,
 };
 pub use token_future::TokenRequestFuture;

@@ -53,7 +53,7 @@ impl AzureHttpClient for FakeForAzure {
 
 /// The least a hit can cost through `TokenCredential`: no lookup at all, only what the trait
 /// makes every credential do (a boxed future, a clock read for the expiry, an owned copy of
-/// the token). The clock is the cheapest there is, msal's coarse `SystemClock`, so that the
+/// the token). The clock is the cheapest there is, msal's `CoarseClock`, so that the
 /// floor is a floor for both sides.
 #[derive(Debug)]
 struct Floor {
@@ -68,7 +68,7 @@ impl TokenCredential for Floor {
         _scopes: &[&str],
         _options: Option<azure_core::credentials::TokenRequestOptions<'_>>,
     ) -> azure_core::Result<azure_core::credentials::AccessToken> {
-        assert!(msal::Clock::now(&msal::SystemClock) < self.expires_on);
+        assert!(msal::Clock::now(&msal::CoarseClock) < self.expires_on);
         Ok(azure_core::credentials::AccessToken::new(
             Secret::new(self.token.clone()),
             azure_core::time::OffsetDateTime::UNIX_EPOCH,

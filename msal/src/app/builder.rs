@@ -8,7 +8,7 @@ use msal_authority::{
 };
 use msal_cache::TokenCache;
 use msal_core::{
-    AsyncSleep, ClientCredential, Clock, Env, Error, SystemClock,
+    AsyncSleep, ClientCredential, Clock, CoarseClock, Env, Error,
     http::HttpClient,
     single_flight::SingleFlight,
     token_endpoint::{
@@ -153,7 +153,8 @@ macro_rules! common_builder_methods {
             self
         }
 
-        /// The clock (tests).
+        /// The clock (tests; by default [`CoarseClock`](msal_core::CoarseClock), the wall clock
+        /// at the kernel tick's resolution).
         pub fn clock(mut self, clock: impl msal_core::Clock + 'static) -> Self {
             self.common.clock = Some(std::sync::Arc::new(clock));
             self
@@ -240,7 +241,9 @@ impl CommonBuilder {
         let env = self.env.unwrap_or_default();
         let region = Region::resolve(self.region.as_ref(), &env, credential.is_some())?;
         let result_clock = self.clock.clone();
-        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        // The coarse clock by default: a memoised hit reads it once, and a tick is nothing to
+        // the five-minute buffer (see `CoarseClock`).
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(CoarseClock));
         let sleep = match self.sleep {
             Some(s) => s,
             None => default_sleep()?,
