@@ -47,23 +47,6 @@ impl Freshness {
         }
     }
 
-    /// The first instant at which a token expiring at `expires_on`, due for refresh at
-    /// `refresh_on`, is no longer [`Fresh`](Self::Fresh): [`Freshness::of`] gives `Fresh`
-    /// exactly when `now` is before it (`None`: never fresh). The same rule, worked out once
-    /// for a caller that checks one token on every call (the facade's memo of the last hit),
-    /// so that each check is one comparison.
-    pub fn fresh_until(
-        expires_on: SystemTime,
-        refresh_on: Option<SystemTime>,
-    ) -> Option<SystemTime> {
-        // Expired from `expires_on - EXPIRY_BUFFER` on (`expires_on <= now + EXPIRY_BUFFER`).
-        let expiry = expires_on.checked_sub(EXPIRY_BUFFER)?;
-        // Refresh due once `refresh_on < now`: fresh through `refresh_on` itself, so until
-        // one nanosecond (the clock's resolution) after it. Past the end of time, never due.
-        let refresh = refresh_on.and_then(|r| r.checked_add(Duration::from_nanos(1)));
-        Some(refresh.map_or(expiry, |r| r.min(expiry)))
-    }
-
     /// Why a request went to the network, as server telemetry reports it; `None` when fresh.
     pub fn cache_info(self) -> Option<CacheInfo> {
         match self {
@@ -71,6 +54,35 @@ impl Freshness {
             Self::RefreshDue => Some(CacheInfo::ProactivelyRefreshed),
             Self::Expired => Some(CacheInfo::CachedAccessTokenExpired),
         }
+    }
+}
+
+/// When a token is [`Fresh`](Freshness::Fresh): the same rule as [`Freshness::of`], worked out
+/// once for a caller that checks one token on every call (the facade's memo of the last hit),
+/// so that a check is two comparisons and no arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreshWindow {
+    /// From here on the token is expired (`expires_on - EXPIRY_BUFFER`; `None`: always).
+    expired_from: Option<SystemTime>,
+    /// Fresh through this instant, due for refresh after it.
+    refresh_on: Option<SystemTime>,
+}
+
+impl FreshWindow {
+    /// The window of a token expiring at `expires_on`, due for refresh at `refresh_on`.
+    pub fn of(expires_on: SystemTime, refresh_on: Option<SystemTime>) -> Self {
+        Self {
+            expired_from: expires_on.checked_sub(EXPIRY_BUFFER),
+            refresh_on,
+        }
+    }
+
+    /// Whether [`Freshness::of`] is `Fresh` at `now`.
+    #[inline]
+    pub fn contains(&self, now: SystemTime) -> bool {
+        // `expires_on <= now + EXPIRY_BUFFER` is expired; `refresh_on < now` is due.
+        self.expired_from.is_some_and(|from| now < from)
+            && self.refresh_on.is_none_or(|refresh| now <= refresh)
     }
 }
 
@@ -111,30 +123,37 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn fresh_until_agrees_with_the_rule(
-            expires in 0u64..4_000,
+        fn the_window_agrees_with_the_rule_at_and_around_both_edges(
+            expires in 300u64..4_000,
             refresh in proptest::option::of(0u64..4_000),
-            now in 0u64..4_000,
-            nanos in 0u32..3,
+            edge in 0u8..3,
+            anywhere in 0u64..4_000,
+            nanos in -2i64..=2,
         ) {
-            // Whole seconds plus a nanosecond or two, so both edges (`<=` at expiry, `<` at
-            // refresh) are hit exactly.
-            let at = |secs: u64| t(secs) + Duration::from_nanos(u64::from(nanos));
-            let (expires_on, refresh_on, now) = (t(expires), refresh.map(t), at(now));
+            // `now` on the expiry edge, on the refresh edge, or anywhere, give or take a
+            // nanosecond or two: the comparisons' strictness is what this checks.
+            let base = match edge {
+                0 => expires - 300,
+                1 => refresh.unwrap_or(anywhere),
+                _ => anywhere,
+            };
+            let step = Duration::from_nanos(nanos.unsigned_abs());
+            let now = if nanos < 0 { t(base) - step } else { t(base) + step };
+            let (expires_on, refresh_on) = (t(expires), refresh.map(t));
             let fresh = Freshness::of(expires_on, refresh_on, now) == Freshness::Fresh;
-            let until = Freshness::fresh_until(expires_on, refresh_on);
-            proptest::prop_assert_eq!(fresh, until.is_some_and(|u| now < u));
+            proptest::prop_assert_eq!(fresh, FreshWindow::of(expires_on, refresh_on).contains(now));
         }
     }
 
     #[test]
-    fn fresh_until_at_the_edges() {
-        assert_eq!(Freshness::fresh_until(t(1000), None), Some(t(700)));
-        assert_eq!(
-            Freshness::fresh_until(t(10_000), Some(t(500))),
-            Some(t(500) + Duration::from_nanos(1))
-        );
-        assert_eq!(Freshness::fresh_until(t(1000), Some(t(900))), Some(t(700)));
+    fn the_window_at_its_edges() {
+        let window = FreshWindow::of(t(1000), None);
+        assert!(window.contains(t(699)));
+        assert!(!window.contains(t(700)));
+        let window = FreshWindow::of(t(10_000), Some(t(500)));
+        assert!(window.contains(t(500)));
+        assert!(!window.contains(t(500) + Duration::from_nanos(1)));
+        assert!(!FreshWindow::of(t(1000), Some(t(900))).contains(t(800)));
     }
 
     #[test]

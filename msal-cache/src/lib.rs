@@ -29,7 +29,7 @@ pub use entry::{
 pub use file_store::{CrossPlatLock, CrossPlatLockGuard, Decoded, FileCacheStore, FileCodec};
 #[expect(deprecated, reason = "the old name stays importable")]
 pub use freshness::EXPIRY_SKEW_SECS;
-pub use freshness::{EXPIRY_BUFFER, Freshness};
+pub use freshness::{EXPIRY_BUFFER, FreshWindow, Freshness};
 pub use inspect::{CacheEntry, EntryQuery};
 pub use msal_core::CacheError;
 pub use query::{AccessTokenQuery, RefreshTokenQuery};

@@ -14,7 +14,7 @@ use std::{
     time::SystemTime,
 };
 
-use msal_cache::{CachedAccessToken, CachedIdToken, Freshness, results::cached_details};
+use msal_cache::{CachedAccessToken, CachedIdToken, FreshWindow, results::cached_details};
 use msal_core::{
     AccessToken, Account, AuthenticationResult, Clock, IdToken, TokenSource, result::ResultDetails,
     striped::Striped,
@@ -28,8 +28,9 @@ use crate::request::RequestedScopes;
 pub(crate) struct CacheHit {
     access_token: AccessToken,
     expires_on: SystemTime,
-    /// [`Freshness::fresh_until`], worked out once: a memoised hit is checked on every call.
-    fresh_until: Option<SystemTime>,
+    /// When the token may be handed out, worked out once: a memoised hit is checked on every
+    /// call.
+    fresh: FreshWindow,
     details: Arc<ResultDetails>,
 }
 
@@ -46,7 +47,7 @@ impl Default for CacheHit {
         Self {
             access_token,
             expires_on: SystemTime::UNIX_EPOCH,
-            fresh_until: None,
+            fresh: FreshWindow::of(SystemTime::UNIX_EPOCH, None),
             details,
         }
     }
@@ -64,7 +65,7 @@ impl CacheHit {
         Self {
             access_token: at.secret().clone(),
             expires_on: at.expires_on(),
-            fresh_until: Freshness::fresh_until(at.expires_on(), at.refresh_on()),
+            fresh: FreshWindow::of(at.expires_on(), at.refresh_on()),
             details: Arc::new(cached_details(at, id_token, account, clock.cloned())),
         }
     }
@@ -81,7 +82,7 @@ impl CacheHit {
 
     /// Whether the token may still be returned at `now`.
     pub(crate) fn is_fresh(&self, now: SystemTime) -> bool {
-        self.fresh_until.is_some_and(|until| now < until)
+        self.fresh.contains(now)
     }
 
     /// The result: two reference counts and no allocation (the correlation id aside).
@@ -95,6 +96,7 @@ impl CacheHit {
         )
         .with_correlation_id(correlation_id)
     }
+
     /// The same hit with its own copies of the secrets and of the shared part, so that results
     /// made from it share no reference count with the cache entry or with other threads.
     fn detached(mut self) -> Self {
@@ -216,7 +218,7 @@ mod tests {
         CacheHit {
             access_token: AccessToken::new("at"),
             expires_on: t(10_000),
-            fresh_until: Freshness::fresh_until(t(10_000), None),
+            fresh: FreshWindow::of(t(10_000), None),
             details: Arc::new(details),
         }
     }
