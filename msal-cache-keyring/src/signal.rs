@@ -102,7 +102,7 @@ impl CacheStore for SignalledStore {
             SlotRead::Missing => String::new(),
             SlotRead::Found(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
-                Err(_) => return unreadable(access, "it is not UTF-8"),
+                Err(_) => return unreadable(access, "not UTF-8"),
             },
         };
         self.loaded_once.store(true, Ordering::Release);

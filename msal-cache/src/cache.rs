@@ -214,9 +214,13 @@ impl TokenCache {
             // Never treat unreadable data as empty: the write that follows would replace every
             // token the store holds with what memory has.
             Err(e) => {
-                tracing::warn!(error = %e, partition = %access.partition_key,
-                    "the cache store returned unreadable data; serving the cache in memory");
-                return access.kind.on_unreadable("the cache store's data", e);
+                if access.kind == AccessKind::Read {
+                    tracing::warn!(error = %e, partition = %access.partition_key,
+                        "the cache store returned unreadable data; serving the cache in memory");
+                }
+                return access
+                    .kind
+                    .on_unreadable("the cache store holds data that", e);
             }
         };
         let mut state = self.write_state();

@@ -16,8 +16,15 @@ pub(crate) use scope_list::RequestedScopes;
 /// drops on every call, so they carry one pointer rather than the five fields (and a PoP
 /// scheme) that a hit never reads. Reads go through `Deref` to the values, or to an empty set
 /// when none were given; writes through `DerefMut`, which allocates them then.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct RequestOptions(Option<Box<OptionValues>>);
+
+impl std::fmt::Debug for RequestOptions {
+    // The values as they read, whether or not a setter ever allocated them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
 
 /// The values behind [`RequestOptions`].
 #[derive(Debug, Clone, Default)]

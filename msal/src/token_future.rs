@@ -13,7 +13,8 @@ use msal_core::{AuthenticationResult, Error, Result};
 use crate::{AcquireTokenForClient, AcquireTokenSilent, request::BoxedResult};
 
 /// The future of awaiting an [`AcquireTokenForClient`] or [`AcquireTokenSilent`] builder
-/// (`app.acquire_token_for_client(scopes).await`); their `send()` awaits it too.
+/// (`app.acquire_token_for_client(scopes).await`), which is also what their `send()` returns.
+/// It is `Unpin` and polling it again after it completed gives an `InvalidArgument` error.
 ///
 /// These two calls are the ones a busy service makes on every request, and most of them are
 /// answered from the cache. A repeat of the thread's last plain hit completes on the first poll
