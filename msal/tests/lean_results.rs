@@ -1,6 +1,7 @@
 //! A result is cheap to return: at most 64 bytes (a compile-time assertion in
 //! `msal-core/src/result.rs`), and a memoised cache hit, and every clone of its result, allocate
-//! nothing (the token and the shared part are reference-counted). Counted
+//! nothing (the token and the shared part are reference-counted); for one scope, neither does
+//! the whole call, builder included. Counted
 //! with an instrumented global allocator, in a test binary of its own so nothing else runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
@@ -37,7 +38,8 @@ async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
             .await
             .unwrap();
     }
-    // The builder owns its scopes: made before the region, so only the hit is counted.
+    // Made before the region, so only the hit and the clone are counted (the whole call is
+    // counted in the next test).
     let request = app.acquire_token_for_client([ids::APP_SCOPE]);
     let region = Region::new(GLOBAL);
     let result = poll_once(std::future::IntoFuture::into_future(request)).unwrap();
@@ -46,6 +48,31 @@ async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
     assert_eq!(stats.allocations, 0, "{stats:?}");
     assert_eq!(clone.token_source(), TokenSource::Cache);
     assert_eq!(clone.access_token(), result.access_token());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_repeated_one_scope_call_allocates_nothing_from_builder_to_dropped_result() {
+    let emu = emulator().await;
+    let app = secret_app(&emu);
+    for _ in 0..2 {
+        app.acquire_token_for_client([ids::APP_SCOPE])
+            .await
+            .unwrap();
+    }
+    // The whole call as an app writes it, builder included: one scope is kept in the builder,
+    // and `send()` is the same future as `.await`.
+    let region = Region::new(GLOBAL);
+    for _ in 0..3 {
+        let result = poll_once(app.acquire_token_for_client([ids::APP_SCOPE]).send()).unwrap();
+        assert_eq!(result.token_source(), TokenSource::Cache);
+    }
+    let stats = region.change();
+    assert_eq!(stats.allocations, 0, "{stats:?}");
+    // Two scopes are a list, which is allocated (so the count above can see an allocation).
+    let region = Region::new(GLOBAL);
+    let request = app.acquire_token_for_client([ids::APP_SCOPE, "other/.default"]);
+    assert!(region.change().allocations > 0);
+    drop(request);
 }
 
 #[tokio::test(flavor = "current_thread")]
