@@ -128,17 +128,18 @@ mod tests {
             refresh in proptest::option::of(0u64..4_000),
             edge in 0u8..3,
             anywhere in 0u64..4_000,
-            nanos in -2i64..=2,
+            micros in -2i64..=2,
         ) {
             // `now` on the expiry edge, on the refresh edge, or anywhere, give or take a
-            // nanosecond or two: the comparisons' strictness is what this checks.
+            // microsecond or two (a step every platform's `SystemTime` can take; Windows counts
+            // 100 ns): the comparisons' strictness is what this checks.
             let base = match edge {
                 0 => expires - 300,
                 1 => refresh.unwrap_or(anywhere),
                 _ => anywhere,
             };
-            let step = Duration::from_nanos(nanos.unsigned_abs());
-            let now = if nanos < 0 { t(base) - step } else { t(base) + step };
+            let step = Duration::from_micros(micros.unsigned_abs());
+            let now = if micros < 0 { t(base) - step } else { t(base) + step };
             let (expires_on, refresh_on) = (t(expires), refresh.map(t));
             let fresh = Freshness::of(expires_on, refresh_on, now) == Freshness::Fresh;
             proptest::prop_assert_eq!(fresh, FreshWindow::of(expires_on, refresh_on).contains(now));
@@ -152,7 +153,7 @@ mod tests {
         assert!(!window.contains(t(700)));
         let window = FreshWindow::of(t(10_000), Some(t(500)));
         assert!(window.contains(t(500)));
-        assert!(!window.contains(t(500) + Duration::from_nanos(1)));
+        assert!(!window.contains(t(500) + Duration::from_micros(1)));
         assert!(!FreshWindow::of(t(1000), Some(t(900))).contains(t(800)));
     }
 

@@ -19,8 +19,9 @@ impl AccessKind {
     /// The rule for stored data the cache cannot read (broken JSON, bytes that are not UTF-8, a
     /// file its codec rejects), applied by [`TokenCache`](crate::TokenCache) and by the stores
     /// that look at their data themselves: a read goes on with what memory has (`Ok`), and a
-    /// write is refused, because saving now would replace every token `what` holds with what
-    /// this process has in memory. The error says what to do about it.
+    /// write is refused, because saving now would replace every token in the store with what
+    /// this process has in memory. The error reads "`{what}` cannot be read (`{why}`)", then
+    /// says what to do about it.
     ///
     /// # Errors
     ///

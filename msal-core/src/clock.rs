@@ -37,7 +37,7 @@ impl Clock for SystemClock {
 /// when it is given no clock.
 ///
 /// On Linux and Android this is `CLOCK_REALTIME_COARSE`, the time of the last timer tick, read
-/// without the hardware counter: 7 ns against [`SystemClock`]'s 24 on a KVM guest, and a
+/// without the hardware counter: 8 ns against [`SystemClock`]'s 24 on a KVM guest, and a
 /// memoised cache hit reads the clock once (it was a quarter of such a hit). It lags the
 /// precise clock by up to a tick (1 to 10 ms by the kernel's `HZ`; longer only on a CPU the
 /// kernel runs tickless) and is never ahead of it. The times the library keeps have seconds of

@@ -81,8 +81,8 @@ pub struct ResultDetails {
     pub spa_access_token: Option<AccessToken>,
     /// Other response fields; never credentials.
     pub extra: serde_json::Map<String, serde_json::Value>,
-    /// The application's clock when it is not the system clock, for
-    /// [`AuthenticationResult::expires_in`].
+    /// The clock the application was given, if any, for
+    /// [`AuthenticationResult::expires_in`] (`None`: [`SystemClock`]).
     pub clock: Option<Arc<dyn Clock>>,
 }
 
@@ -287,7 +287,8 @@ impl AuthenticationResult {
         &self.details.extra
     }
 
-    /// Time left before expiry, zero if already expired (by the application's clock).
+    /// Time left before expiry, zero if already expired (by the clock the application was
+    /// given, else by [`SystemClock`]).
     pub fn expires_in(&self) -> Duration {
         let now = match &self.details.clock {
             Some(clock) => clock.now(),

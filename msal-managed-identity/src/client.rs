@@ -183,7 +183,7 @@ impl ManagedIdentityClient {
     /// A client for `identity` that sends requests through `http`.
     ///
     /// Defaults: a new in-memory [`TokenCache`] and [`HttpCache`], no client capabilities, the
-    /// process environment, the system clock, tokio's timer for IMDS back-off (feature `tokio`;
+    /// process environment, `CoarseClock`, tokio's timer for IMDS back-off (feature `tokio`;
     /// without it and without [`sleep_impl`](ManagedIdentityClientBuilder::sleep_impl), IMDS is not retried), and a
     /// 30 s deadline per request.
     pub fn new(identity: impl Into<ManagedIdentity>, http: impl HttpClient + 'static) -> Self {

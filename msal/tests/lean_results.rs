@@ -2,7 +2,8 @@
 //! `msal-core/src/result.rs`), and a memoised cache hit, and every clone of its result, allocate
 //! nothing (the token and the shared part are reference-counted); for one scope, neither does
 //! the whole call, builder included. Counted
-//! with an instrumented global allocator, in a test binary of its own so nothing else runs.
+//! with an instrumented global allocator, in a test binary of its own, one test at a time
+//! ([`SERIAL`]): the counters are global, and another test's emulator would count in them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
 mod support;
@@ -17,6 +18,19 @@ use support::*;
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
+/// Held for the whole of each test: `cargo test` (unlike nextest) runs a binary's tests on
+/// parallel threads.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// No allocation, and no reallocation, in `stats`.
+fn assert_allocated_nothing(stats: &stats_alloc::Stats) {
+    assert_eq!(
+        (stats.allocations, stats.reallocations),
+        (0, 0),
+        "{stats:?}"
+    );
+}
+
 /// Polls `future` once with a no-op waker: a memoised hit completes in one poll, and no other
 /// task can run (and allocate) meanwhile.
 fn poll_once<F: std::future::Future>(future: F) -> F::Output {
@@ -30,6 +44,7 @@ fn poll_once<F: std::future::Future>(future: F) -> F::Output {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
+    let _serial = SERIAL.lock().await;
     let emu = emulator().await;
     let app = secret_app(&emu);
     // The network, then a cache hit that memoises, then the hit measured.
@@ -45,13 +60,14 @@ async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
     let result = poll_once(std::future::IntoFuture::into_future(request)).unwrap();
     let clone = result.clone();
     let stats = region.change();
-    assert_eq!(stats.allocations, 0, "{stats:?}");
+    assert_allocated_nothing(&stats);
     assert_eq!(clone.token_source(), TokenSource::Cache);
     assert_eq!(clone.access_token(), result.access_token());
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_repeated_one_scope_call_allocates_nothing_from_builder_to_dropped_result() {
+    let _serial = SERIAL.lock().await;
     let emu = emulator().await;
     let app = secret_app(&emu);
     for _ in 0..2 {
@@ -67,7 +83,7 @@ async fn a_repeated_one_scope_call_allocates_nothing_from_builder_to_dropped_res
         assert_eq!(result.token_source(), TokenSource::Cache);
     }
     let stats = region.change();
-    assert_eq!(stats.allocations, 0, "{stats:?}");
+    assert_allocated_nothing(&stats);
     // Two scopes are a list, which is allocated (so the count above can see an allocation).
     let region = Region::new(GLOBAL);
     let request = app.acquire_token_for_client([ids::APP_SCOPE, "other/.default"]);
@@ -77,6 +93,7 @@ async fn a_repeated_one_scope_call_allocates_nothing_from_builder_to_dropped_res
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_memoised_silent_hit_with_its_account_and_claims_allocates_nothing() {
+    let _serial = SERIAL.lock().await;
     let emu = emulator().await;
     let app = public_app(&emu).build().unwrap();
     let signed_in = app
@@ -94,7 +111,7 @@ async fn a_memoised_silent_hit_with_its_account_and_claims_allocates_nothing() {
     let result = poll_once(std::future::IntoFuture::into_future(request)).unwrap();
     let clone = result.clone();
     let stats = region.change();
-    assert_eq!(stats.allocations, 0, "{stats:?}");
+    assert_allocated_nothing(&stats);
     assert_eq!(clone.token_source(), TokenSource::Cache);
     assert_eq!(clone.account(), Some(&account));
     assert!(clone.id_token_claims().is_some());
