@@ -42,17 +42,23 @@ fn poll_once<F: std::future::Future>(future: F) -> F::Output {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
-    let _serial = SERIAL.lock().await;
-    let emu = emulator().await;
-    let app = secret_app(&emu);
-    // The network, then a cache hit that memoises, then the hit measured.
+/// A confidential app whose memo holds its token for `ids::APP_SCOPE`: the network, then a
+/// cache hit that memoises; the next hit is the one measured.
+async fn memoised_app(emu: &Emulator) -> msal::ConfidentialClientApplication {
+    let app = secret_app(emu);
     for _ in 0..2 {
         app.acquire_token_for_client([ids::APP_SCOPE])
             .await
             .unwrap();
     }
+    app
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
+    let _serial = SERIAL.lock().await;
+    let emu = emulator().await;
+    let app = memoised_app(&emu).await;
     // Made before the region, so only the hit and the clone are counted (the whole call is
     // counted in the next test).
     let request = app.acquire_token_for_client([ids::APP_SCOPE]);
@@ -69,12 +75,7 @@ async fn a_memoised_client_credentials_hit_and_its_clones_allocate_nothing() {
 async fn a_repeated_one_scope_call_allocates_nothing_from_builder_to_dropped_result() {
     let _serial = SERIAL.lock().await;
     let emu = emulator().await;
-    let app = secret_app(&emu);
-    for _ in 0..2 {
-        app.acquire_token_for_client([ids::APP_SCOPE])
-            .await
-            .unwrap();
-    }
+    let app = memoised_app(&emu).await;
     // The whole call as an app writes it, builder included: one scope is kept in the builder,
     // and `send()` is the same future as `.await`.
     let region = Region::new(GLOBAL);
