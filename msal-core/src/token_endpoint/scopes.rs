@@ -57,26 +57,26 @@ pub fn decorate(scopes: &[String], exclude: &[String]) -> Result<Vec<String>, Er
 }
 
 /// Scopes of an app-only flow (client credentials): as given, de-duplicated and sorted.
-pub fn app_scopes(scopes: &[String]) -> Result<Vec<String>, Error> {
+pub fn app_scopes(mut scopes: Vec<String>) -> Result<Vec<String>, Error> {
     if scopes.is_empty() {
         return Err(Error::InvalidArgument(
             "at least one scope is required (for client credentials usually `<resource>/.default`)"
                 .into(),
         ));
     }
-    validate(scopes)?;
-    // Sort and de-duplicate in place: a set would allocate a tree for the usual one scope.
-    let mut sorted = scopes.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
+    validate(&scopes)?;
+    // Sort and de-duplicate the caller's own copy in place: a set would allocate a tree for the
+    // usual one scope.
+    scopes.sort_unstable();
+    scopes.dedup();
     // `<resource>/.default` means "everything the app was granted on that resource": Entra
     // refuses it next to any other scope (AADSTS70011), so say so before sending.
-    if sorted.len() > 1 && sorted.iter().any(|s| s.ends_with("/.default")) {
+    if scopes.len() > 1 && scopes.iter().any(|s| s.ends_with("/.default")) {
         return Err(Error::InvalidArgument(
             "a `/.default` scope must be the only scope of an app-only request".into(),
         ));
     }
-    Ok(sorted)
+    Ok(scopes)
 }
 
 /// The wire form: space-joined.
@@ -116,7 +116,7 @@ mod tests {
     fn refuses_reserved_and_blank_scopes() {
         assert!(decorate(&v(&["openid"]), &[]).is_err());
         assert!(decorate(&v(&["a b"]), &[]).is_err());
-        assert!(app_scopes(&[]).is_err());
-        assert_eq!(app_scopes(&v(&["b", "a", "b"])).unwrap(), v(&["a", "b"]));
+        assert!(app_scopes(Vec::new()).is_err());
+        assert_eq!(app_scopes(v(&["b", "a", "b"])).unwrap(), v(&["a", "b"]));
     }
 }

@@ -74,20 +74,25 @@ impl<'a> AcquireTokenForClient<'a> {
     /// id on a hit), so that neither a hit nor a miss moves it.
     pub(crate) fn repeat_hit(&mut self) -> Option<AuthenticationResult> {
         let core = self.core;
-        let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
-        let generation = core.cache.generation().filter(|_| plain)?;
+        let generation = self.memo_generation()?;
         let hit =
             core.app_hits
                 .matching(generation, None, |key| *key == self.scopes, core.now())?;
         Some(core.answer_from_hit(&hit, self.options.take_correlation_id()))
     }
 
+    /// The cache generation a hit of this request is memoised under: only plain requests (no
+    /// forced refresh, FMI path, claims or extra fields) of a cache without a store.
+    fn memo_generation(&self) -> Option<u64> {
+        let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
+        self.core.cache.generation().filter(|_| plain)
+    }
+
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
-        let plain = !self.force_refresh && self.fmi_path.is_none() && self.options.is_plain();
-        let generation = core.cache.generation().filter(|_| plain);
+        let generation = self.memo_generation();
         self.options.validate()?;
-        let scopes = scopes::app_scopes(&self.scopes.to_vec())?;
+        let scopes = scopes::app_scopes(self.scopes.to_vec())?;
         let ext = self.options.ext_cache_data(self.fmi_path.as_deref());
         let query = AccessTokenQuery::app(
             &core.client_id,

@@ -70,8 +70,7 @@ impl<'a> AcquireTokenSilent<'a> {
     /// credentials.
     pub(crate) fn repeat_hit(&mut self) -> Option<AuthenticationResult> {
         let core = self.core;
-        let plain = !self.force_refresh && self.options.is_plain();
-        let generation = core.cache.generation().filter(|_| plain)?;
+        let generation = self.memo_generation()?;
         let hit = core.user_hits.matching(
             generation,
             Some(&self.account.home_account_id),
@@ -82,10 +81,16 @@ impl<'a> AcquireTokenSilent<'a> {
         Some(core.answer_from_hit(&hit, self.options.take_correlation_id()))
     }
 
+    /// The cache generation a hit of this request is memoised under: only plain requests (no
+    /// forced refresh, claims or extra fields) of a cache without a store.
+    fn memo_generation(&self) -> Option<u64> {
+        let plain = !self.force_refresh && self.options.is_plain();
+        self.core.cache.generation().filter(|_| plain)
+    }
+
     async fn run(self, caller_correlation_id: Option<String>) -> Result<AuthenticationResult> {
         let core = self.core;
-        let plain = !self.force_refresh && self.options.is_plain();
-        let generation = if plain { core.cache.generation() } else { None };
+        let generation = self.memo_generation();
         // The cache access and any request carry an id; a hit answers with the caller's only,
         // as a memoised hit does.
         let correlation_id = caller_correlation_id
