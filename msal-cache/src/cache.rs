@@ -164,6 +164,7 @@ impl TokenCache {
 
     /// A number that changes whenever the in-memory cache changes, for callers that memoise
     /// lookups; `None` when a store is attached, since reads may then reload from the store.
+    #[inline]
     pub fn generation(&self) -> Option<u64> {
         match self.inner.store {
             Some(_) => None,

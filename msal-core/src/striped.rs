@@ -55,6 +55,7 @@ impl<T: Default> Default for Striped<T> {
 
 impl<T> Striped<T> {
     /// The calling thread's slot.
+    #[inline]
     pub fn local(&self) -> &T {
         // `slots.len()` is a power of two, so the mask is a modulo.
         &self.slots[thread_slot() & (self.slots.len() - 1)].0
@@ -85,6 +86,7 @@ fn slot_count() -> usize {
 }
 
 /// This thread's slot number, handed out in turn on first use.
+#[inline]
 fn thread_slot() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {

@@ -202,9 +202,9 @@ impl TokenCredential for MsalCredential {
         }
         let extras = Extras::from_options(options.as_ref());
         if extras.claims.is_none()
-            && let Some(hit) = self.memoised(name, scopes)
+            && let Some(hit) = self.memoised(scopes)
         {
-            return hit;
+            return Ok(hit);
         }
         // Everything else in a future of its own, so the hit path's future (boxed by the
         // trait, per call) stays small.
@@ -215,17 +215,16 @@ impl TokenCredential for MsalCredential {
 impl MsalCredential {
     /// A repeat of this thread's last hit, answered without building an msal result: Azure
     /// SDK wants only the token and its expiry.
-    fn memoised(&self, name: &str, scopes: &[&str]) -> Option<azure_core::Result<AccessToken>> {
-        let (token, expires_on) = match &self.source {
-            Source::Confidential(app) => app.core().memoised_bearer(None, scopes)?,
+    fn memoised(&self, scopes: &[&str]) -> Option<AccessToken> {
+        match &self.source {
+            Source::Confidential(app) => app.core().memoised_bearer(None, scopes),
             Source::Public { app, account } => app
                 .core()
-                .memoised_bearer(Some(&account.home_account_id), scopes)?,
+                .memoised_bearer(Some(&account.home_account_id), scopes),
             // Managed identity's cache lookup is its own and cheap enough.
             #[cfg(feature = "managed-identity")]
-            Source::ManagedIdentity(_) => return None,
-        };
-        Some(access_token(name, token, expires_on))
+            Source::ManagedIdentity(_) => None,
+        }
     }
 
     /// The cache lookup, and the token request when it misses.
@@ -317,20 +316,22 @@ fn access_token(
     token: String,
     expires_on: SystemTime,
 ) -> azure_core::Result<AccessToken> {
-    // Whole seconds, as token lifetimes are; an expiry time cannot represent (a bad
-    // `expires_in`) is an error, not a panic.
-    let expires_on = expires_on
-        .duration_since(UNIX_EPOCH)
-        .ok()
-        .and_then(|d| i64::try_from(d.as_secs()).ok())
-        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
-        .ok_or_else(|| {
-            AzureError::with_message(
-                ErrorKind::Credential,
-                format!("{name}: the token's expiry time is out of range"),
-            )
-        })?;
+    // An expiry time `OffsetDateTime` cannot represent (a bad `expires_in`) is an error, not a
+    // panic.
+    let expires_on = offset_date_time(expires_on).ok_or_else(|| {
+        AzureError::with_message(
+            ErrorKind::Credential,
+            format!("{name}: the token's expiry time is out of range"),
+        )
+    })?;
     Ok(AccessToken::new(Secret::new(token), expires_on))
+}
+
+/// `time` as Azure SDK's expiry: whole seconds, as token lifetimes are; `None` when it is before
+/// 1970 or past what `OffsetDateTime` holds.
+pub(crate) fn offset_date_time(time: SystemTime) -> Option<OffsetDateTime> {
+    let secs = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
 }
 
 /// A credential error with the msal error as its source; the message says what to do when a

@@ -56,18 +56,29 @@ fn http(emu: &Emulator) -> ReqwestClient {
 }
 
 fn confidential_credential(emu: &Emulator) -> Arc<MsalCredential> {
-    let app = msal::ConfidentialClientApplication::builder(
+    MsalCredential::confidential(confidential_app(emu))
+}
+
+fn confidential_app(emu: &Emulator) -> msal::ConfidentialClientApplication {
+    confidential_app_with_cache(emu, msal::TokenCache::new())
+}
+
+fn confidential_app_with_cache(
+    emu: &Emulator,
+    cache: msal::TokenCache,
+) -> msal::ConfidentialClientApplication {
+    msal::ConfidentialClientApplication::builder(
         ids::CONFIDENTIAL_CLIENT_ID,
         msal::ClientCredential::secret(ids::CONFIDENTIAL_CLIENT_SECRET),
     )
+    .token_cache(cache)
     .authority(emu.authority())
     .unwrap()
     .known_authorities(["127.0.0.1"])
     .http_client(http(emu))
     .discovery_cache(DiscoveryCache::new())
     .build()
-    .unwrap();
-    MsalCredential::confidential(app)
+    .unwrap()
 }
 
 fn secret_client(emu: &Emulator, credential: Arc<dyn TokenCredential>) -> SecretClient {
@@ -144,6 +155,68 @@ async fn keyvault_client_reads_secrets_with_one_token_request_for_two_clients() 
     assert_eq!(
         vault[1].host.as_deref(),
         Some(format!("{}:{}", ids::KEY_VAULT_HOST, emu.addr().port()).as_str())
+    );
+}
+
+/// A repeated `get_token` on one thread is answered from the thread's memo of its last hit,
+/// without an msal result: it must hand out the cache's token with the cache's expiry, and stop
+/// the moment the cache changes.
+#[tokio::test]
+async fn repeated_get_token_hands_out_the_cached_token_until_the_cache_changes() {
+    let emu = emulator().await;
+    let app = confidential_app(&emu);
+    let credential = MsalCredential::confidential(app.clone());
+    let fetched = credential.get_token(&[VAULT_SCOPE], None).await.unwrap();
+    // The second call is a cache hit, which the memo remembers; the later ones are the memo's.
+    for _ in 0..3 {
+        let again = credential.get_token(&[VAULT_SCOPE], None).await.unwrap();
+        assert_eq!(again.token.secret(), fetched.token.secret());
+        assert_eq!(again.expires_on, fetched.expires_on);
+    }
+    let cached = app.acquire_token_for_client([VAULT_SCOPE]).await.unwrap();
+    assert_eq!(cached.token_source(), msal::TokenSource::Cache);
+    let whole_seconds = cached
+        .expires_on()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(
+        fetched.expires_on.unix_timestamp(),
+        i64::try_from(whole_seconds).unwrap()
+    );
+    assert_eq!(emu.count("POST", TOKEN_PATH), 1);
+
+    // Removing the app's tokens changes the cache: the memo must not answer, or the credential
+    // would hand out a token the app has let go of.
+    app.remove_tokens_for_client().await.unwrap();
+    let refetched = credential.get_token(&[VAULT_SCOPE], None).await.unwrap();
+    assert_eq!(
+        emu.count("POST", TOKEN_PATH),
+        2,
+        "the token was requested anew"
+    );
+    assert_ne!(refetched.token.secret(), fetched.token.secret());
+}
+
+/// The cache can change under the app, not only through it: here another handle on the same
+/// cache replaces its contents. The memo, which only the app forgets itself, must see the
+/// cache's generation move and let the request through.
+#[tokio::test]
+async fn get_token_is_not_answered_from_the_memo_once_the_shared_cache_is_replaced() {
+    let emu = emulator().await;
+    let cache = msal::TokenCache::new();
+    let credential = MsalCredential::confidential(confidential_app_with_cache(&emu, cache.clone()));
+    for _ in 0..3 {
+        credential.get_token(&[VAULT_SCOPE], None).await.unwrap();
+    }
+    assert_eq!(emu.count("POST", TOKEN_PATH), 1);
+
+    cache.deserialize("{}").unwrap();
+    credential.get_token(&[VAULT_SCOPE], None).await.unwrap();
+    assert_eq!(
+        emu.count("POST", TOKEN_PATH),
+        2,
+        "the token was requested anew"
     );
 }
 

@@ -124,6 +124,7 @@ impl TelemetryBuffer {
     }
 
     /// Counts a request answered from the cache.
+    #[inline]
     pub fn record_cache_hit(&self) {
         // A load and a store rather than an atomic add: the slot is this thread's, so the rare
         // thread sharing it can at worst lose a count, and a hit saves the locked instruction.

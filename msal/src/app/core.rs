@@ -317,15 +317,16 @@ impl AppCore {
     }
 
     /// This thread's memoised bearer token for exactly `scopes` (app tokens when `home_account_id`
-    /// is `None`, else that account's), while the cache is unchanged: the token and its expiry,
-    /// with no [`AuthenticationResult`] built. `None` sends the caller down the ordinary path,
-    /// which answers from the cache (and memoises) or from the network.
+    /// is `None`, else that account's), while the cache is unchanged, as Azure SDK's token: no
+    /// [`AuthenticationResult`] is built. `None` sends the caller down the ordinary path, which
+    /// answers from the cache (and memoises) or from the network.
     #[cfg(feature = "azure-core")]
+    #[inline]
     pub(crate) fn memoised_bearer(
         &self,
         home_account_id: Option<&str>,
         scopes: &[&str],
-    ) -> Option<(String, SystemTime)> {
+    ) -> Option<azure_core::credentials::AccessToken> {
         let generation = self.cache.generation()?;
         let hits = if home_account_id.is_some() {
             &self.user_hits
@@ -340,6 +341,11 @@ impl AppCore {
         )?;
         let (token, expires_on) = hit.bearer()?;
         self.client.telemetry().record_cache_hit();
-        Some((token.secret().to_owned(), expires_on))
+        // Built here, where the token is borrowed: returned as parts, the caller's copy into
+        // the `AccessToken` stalled on the parts' stores.
+        Some(azure_core::credentials::AccessToken::new(
+            azure_core::credentials::Secret::new(token.secret().to_owned()),
+            expires_on,
+        ))
     }
 }
