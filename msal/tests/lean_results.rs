@@ -1,7 +1,8 @@
 //! A result is cheap to return: at most 64 bytes (a compile-time assertion in
 //! `msal-core/src/result.rs`), and a memoised cache hit, and every clone of its result, allocate
 //! nothing (the token and the shared part are reference-counted); for one scope, neither does
-//! the whole call, builder included. Counted
+//! the whole call, builder included; through Azure SDK's `TokenCredential`, a repeated hit
+//! allocates only what that trait makes every credential allocate. Counted
 //! with an instrumented global allocator, in a test binary of its own, one test at a time
 //! ([`SERIAL`]): the counters are global, and another test's emulator would count in them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
@@ -90,6 +91,35 @@ async fn a_repeated_one_scope_call_allocates_nothing_from_builder_to_dropped_res
     let request = app.acquire_token_for_client([ids::APP_SCOPE, "other/.default"]);
     assert!(region.change().allocations > 0);
     drop(request);
+}
+
+/// Through Azure SDK's trait a repeated hit is answered from the memo without an msal result:
+/// it allocates only what the trait makes every credential allocate, the boxed future and the
+/// `AccessToken`'s own copy of the token. (Answered through the facade's call instead, it would
+/// also box the request's future: three.)
+#[cfg(feature = "azure-core")]
+#[tokio::test(flavor = "current_thread")]
+async fn a_repeated_get_token_allocates_only_the_trait_future_and_the_token_copy() {
+    use azure_core::credentials::TokenCredential as _;
+
+    let _serial = SERIAL.lock().await;
+    let emu = emulator().await;
+    let app = memoised_app(&emu).await;
+    let expected = app
+        .acquire_token_for_client([ids::APP_SCOPE])
+        .await
+        .unwrap();
+    let credential = msal::azure::MsalCredential::confidential(app);
+    let scopes = [ids::APP_SCOPE];
+    let region = Region::new(GLOBAL);
+    let token = poll_once(credential.get_token(&scopes, None)).unwrap();
+    let stats = region.change();
+    assert_eq!(
+        (stats.allocations, stats.reallocations),
+        (2, 0),
+        "{stats:?}"
+    );
+    assert_eq!(token.token.secret(), expected.access_token().secret());
 }
 
 #[tokio::test(flavor = "current_thread")]

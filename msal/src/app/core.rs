@@ -319,7 +319,8 @@ impl AppCore {
     /// This thread's memoised bearer token for exactly `scopes` (app tokens when `home_account_id`
     /// is `None`, else that account's), while the cache is unchanged, as Azure SDK's token: no
     /// [`AuthenticationResult`] is built. `None` sends the caller down the ordinary path, which
-    /// answers from the cache (and memoises) or from the network.
+    /// answers from the cache (and memoises) or from the network, and is also where a token
+    /// Azure SDK cannot take (not a bearer token, or an expiry out of range) becomes an error.
     #[cfg(feature = "azure-core")]
     #[inline]
     pub(crate) fn memoised_bearer(

@@ -166,8 +166,9 @@ impl std::ops::Deref for MatchingHit<'_> {
 }
 
 impl MatchingHit<'_> {
-    /// The token and its expiry when it is a bearer token: all a caller that needs no
-    /// [`AuthenticationResult`] (Azure SDK's `TokenCredential`) takes from a hit.
+    /// The token and its expiry when it is a bearer token whose expiry Azure SDK's
+    /// `OffsetDateTime` can hold: all a caller that needs no [`AuthenticationResult`] (Azure
+    /// SDK's `TokenCredential`) takes from a hit.
     #[cfg(feature = "azure-core")]
     pub(crate) fn bearer(&self) -> Option<(&AccessToken, azure_core::time::OffsetDateTime)> {
         let azure = self.0.azure;
@@ -356,7 +357,9 @@ mod tests {
         );
         assert_eq!(bearer_of("pop", t(10_000)), None);
         assert_eq!(bearer_of("ssh-cert", t(10_000)), None);
-        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+        // The first second of the year 10000: past `OffsetDateTime`'s range, and within every
+        // platform's `SystemTime` (Windows' stops in the year 30828).
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_800);
         assert_eq!(bearer_of("Bearer", far), None, "past what Azure SDK holds");
     }
 
