@@ -111,7 +111,7 @@ struct Memo {
 }
 
 /// What Azure SDK's `TokenCredential` takes from a remembered hit, worked out when it is
-/// remembered: converting the expiry cost a repeated `get_token` a sixth of its time.
+/// remembered: converting the expiry cost a repeated `get_token` about a seventh of its time.
 #[cfg(feature = "azure-core")]
 #[derive(Clone, Copy)]
 struct AzureBearer {
