@@ -35,16 +35,10 @@ pub enum Freshness {
 
 impl Freshness {
     /// The freshness at `now` of a token expiring at `expires_on`, due for refresh at
-    /// `refresh_on`.
+    /// `refresh_on` (the rule is [`FreshWindow::at`]).
     #[inline]
     pub fn of(expires_on: SystemTime, refresh_on: Option<SystemTime>, now: SystemTime) -> Self {
-        if expires_on <= now + EXPIRY_BUFFER {
-            Self::Expired
-        } else if refresh_on.is_some_and(|r| r < now) {
-            Self::RefreshDue
-        } else {
-            Self::Fresh
-        }
+        FreshWindow::of(expires_on, refresh_on).at(now)
     }
 
     /// Why a request went to the network, as server telemetry reports it; `None` when fresh.
@@ -57,9 +51,10 @@ impl Freshness {
     }
 }
 
-/// When a token is [`Fresh`](Freshness::Fresh): the same rule as [`Freshness::of`], worked out
-/// once for a caller that checks one token on every call (the facade's memo of the last hit),
-/// so that a check is two comparisons and no arithmetic.
+/// When a token is [`Fresh`](Freshness::Fresh), due for refresh or expired: the freshness rule,
+/// with its arithmetic done once, so that a caller that checks one token on every call (the
+/// facade's memo of the last hit) makes two comparisons and no more. [`Freshness::of`] is the
+/// same rule for a token checked once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FreshWindow {
     /// From here on the token is expired (`expires_on - EXPIRY_BUFFER`; `None`: always).
@@ -77,12 +72,24 @@ impl FreshWindow {
         }
     }
 
-    /// Whether [`Freshness::of`] is `Fresh` at `now`.
+    /// The token's [`Freshness`] at `now`: expired from `expires_on - EXPIRY_BUFFER` on (at
+    /// once, for a token that expires within the buffer of 1970), and due for refresh after
+    /// `refresh_on`. Expiry wins: an expiring token is never a fallback.
+    #[inline]
+    pub fn at(&self, now: SystemTime) -> Freshness {
+        if self.expired_from.is_none_or(|from| from <= now) {
+            Freshness::Expired
+        } else if self.refresh_on.is_some_and(|refresh| refresh < now) {
+            Freshness::RefreshDue
+        } else {
+            Freshness::Fresh
+        }
+    }
+
+    /// Whether the token is [`Fresh`](Freshness::Fresh) at `now`.
     #[inline]
     pub fn contains(&self, now: SystemTime) -> bool {
-        // `expires_on <= now + EXPIRY_BUFFER` is expired; `refresh_on < now` is due.
-        self.expired_from.is_some_and(|from| now < from)
-            && self.refresh_on.is_none_or(|refresh| now <= refresh)
+        self.at(now) == Freshness::Fresh
     }
 }
 
@@ -124,7 +131,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_window_agrees_with_the_rule_at_and_around_both_edges(
-            expires in 300u64..4_000,
+            expires in 0u64..4_000,
             refresh in proptest::option::of(0u64..4_000),
             edge in 0u8..3,
             anywhere in 0u64..4_000,
@@ -134,15 +141,26 @@ mod tests {
             // microsecond or two (a step every platform's `SystemTime` can take; Windows counts
             // 100 ns): the comparisons' strictness is what this checks.
             let base = match edge {
-                0 => expires - 300,
+                0 => expires.saturating_sub(300),
                 1 => refresh.unwrap_or(anywhere),
                 _ => anywhere,
             };
             let step = Duration::from_micros(micros.unsigned_abs());
             let now = if micros < 0 { t(base) - step } else { t(base) + step };
             let (expires_on, refresh_on) = (t(expires), refresh.map(t));
-            let fresh = Freshness::of(expires_on, refresh_on, now) == Freshness::Fresh;
-            proptest::prop_assert_eq!(fresh, FreshWindow::of(expires_on, refresh_on).contains(now));
+            // The rule as MSAL states it, in its own arithmetic: expired within the buffer of
+            // `expires_on`, then due for refresh past `refresh_on`.
+            let stated = if expires_on <= now + EXPIRY_BUFFER {
+                Freshness::Expired
+            } else if refresh_on.is_some_and(|r| r < now) {
+                Freshness::RefreshDue
+            } else {
+                Freshness::Fresh
+            };
+            let window = FreshWindow::of(expires_on, refresh_on);
+            proptest::prop_assert_eq!(window.at(now), stated);
+            proptest::prop_assert_eq!(Freshness::of(expires_on, refresh_on, now), stated);
+            proptest::prop_assert_eq!(window.contains(now), stated == Freshness::Fresh);
         }
     }
 
