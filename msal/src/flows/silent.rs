@@ -177,6 +177,10 @@ impl<'a> AcquireTokenSilent<'a> {
         let envs = core.environments();
         let envs = &envs[..];
         let home = &self.account.home_account_id;
+        // The same scopes for every refresh token tried: copied and decorated once.
+        let requested = self.scopes.to_vec();
+        let decorated = scopes::decorate(&requested, &core.exclude_scopes)?;
+        let scopes = (&requested[..], &decorated[..]);
         let metadata = core.cache.find_app_metadata(envs, &core.client_id).await?;
         let mut last_error = None;
         let family_attempts: Vec<String> = match metadata.as_ref().map(|m| m.family_id.clone()) {
@@ -190,7 +194,7 @@ impl<'a> AcquireTokenSilent<'a> {
                 .find_refresh_tokens(&RefreshTokenQuery::for_family(home, envs, family))
                 .await?;
             match self
-                .try_refresh_tokens(rts, cache_info, correlation_id)
+                .try_refresh_tokens(rts, scopes, cache_info, correlation_id)
                 .await
             {
                 Ok(Some(r)) => return Ok(r),
@@ -203,7 +207,7 @@ impl<'a> AcquireTokenSilent<'a> {
             .find_refresh_tokens(&RefreshTokenQuery::for_client(home, envs, &core.client_id))
             .await?;
         match self
-            .try_refresh_tokens(own, cache_info, correlation_id)
+            .try_refresh_tokens(own, scopes, cache_info, correlation_id)
             .await
         {
             Ok(Some(r)) => Ok(r),
@@ -220,13 +224,14 @@ impl<'a> AcquireTokenSilent<'a> {
     async fn try_refresh_tokens(
         &self,
         mut rts: Vec<CachedRefreshToken>,
+        scopes: (&[String], &[String]),
         cache_info: CacheInfo,
         correlation_id: &str,
     ) -> Result<Option<AuthenticationResult>> {
         rts.sort_by_key(|rt| std::cmp::Reverse(rt.last_modification_time()));
         let mut last_error = None;
         for rt in rts {
-            match self.redeem(rt, cache_info, correlation_id).await {
+            match self.redeem(rt, scopes, cache_info, correlation_id).await {
                 Ok(r) => return Ok(Some(r)),
                 // The refresh token may still work for other scopes or tenants: keep it (as
                 // MSAL Python does since 1.10) and try the next one.
@@ -247,15 +252,15 @@ impl<'a> AcquireTokenSilent<'a> {
         }
     }
 
+    /// Redeems `rt` for the `(requested, decorated)` scopes.
     async fn redeem(
         &self,
         rt: CachedRefreshToken,
+        (requested, decorated): (&[String], &[String]),
         cache_info: CacheInfo,
         correlation_id: &str,
     ) -> Result<AuthenticationResult> {
         let core = self.core;
-        let requested = self.scopes.to_vec();
-        let decorated = scopes::decorate(&requested, &core.exclude_scopes)?;
         let anchor = format!("Oid:{}", self.account.home_account_id.replacen('.', "@", 1));
         let response = core
             .grant(
@@ -265,7 +270,7 @@ impl<'a> AcquireTokenSilent<'a> {
                 correlation_id,
             )
             .field("refresh_token", rt.secret().secret())
-            .scopes(&decorated)
+            .scopes(decorated)
             .anchor_mailbox(anchor)
             .cache_info(cache_info)
             .send()
@@ -273,7 +278,7 @@ impl<'a> AcquireTokenSilent<'a> {
         // A refresh writes no account (a concurrent sign-out is honoured) and updates the
         // redeemed refresh token in place.
         let event = core
-            .event(&response, &requested, "refresh_token", correlation_id)
+            .event(&response, requested, "refresh_token", correlation_id)
             .skip_account_creation(true)
             .redeemed_refresh_token(rt)
             .ext_cache_data(self.options.ext_cache_data(None));
